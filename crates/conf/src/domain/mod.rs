@@ -1,0 +1,3 @@
+//! `<domain>`: the typed domain definition.
+
+pub mod net;

@@ -1,0 +1,1 @@
+//! `<interface>`: the typed network interface definition.

@@ -1,0 +1,1 @@
+//! `<network>`: the typed virtual network definition.
