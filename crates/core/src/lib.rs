@@ -1,0 +1,311 @@
+//! The driver API: what a hypervisor connection can do, in libvirt's vocabulary.
+//!
+//! A request flows: the RPC layer decodes a call, finds the connection's [`Connection`]
+//! (opened through a [`DriverRegistry`] from the URI the client sent), calls one method, and
+//! encodes the result or turns the [`VirError`] into a `remote_error`. Drivers (the in-memory
+//! test driver, later QEMU) implement [`Connection`]; core knows neither RPC nor QMP.
+//!
+//! Every method returns a boxed future so drivers whose work waits on processes (QEMU) and
+//! drivers that answer from memory (test) share one object-safe trait; the RPC layer picks
+//! the driver at run time from the URI.
+//!
+//! State changes of domains go through [`DomainState::transition`], the single exhaustive
+//! table of which lifecycle moves are legal. Lifecycle events are published on the driver's
+//! [`EventBus`]; each RPC connection filters them by the callbacks its client registered.
+
+pub mod event;
+pub mod state;
+pub mod types;
+
+pub use event::{Event, EventBus};
+pub use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
+pub use state::{DomainState, StateReason};
+pub use types::*;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The result of a driver call.
+pub type DriverResult<T> = Result<T, VirError>;
+
+/// What every driver method returns: a boxed, `Send` future.
+pub type DriverFuture<'a, T> = Pin<Box<dyn Future<Output = DriverResult<T>> + Send + 'a>>;
+
+/// Wraps a value computed synchronously (in-memory drivers) as a [`DriverFuture`].
+pub fn ready<'a, T: Send + 'a>(r: DriverResult<T>) -> DriverFuture<'a, T> {
+    Box::pin(std::future::ready(r))
+}
+
+/// Builds driver connections from URIs (`test:///default`, `qemu:///session`, …).
+pub trait DriverFactory: Send + Sync {
+    /// The URI scheme this driver serves (`test`, `qemu`).
+    fn scheme(&self) -> &'static str;
+    /// Opens a connection for `uri`, or explains why this driver cannot serve it.
+    fn open(&self, uri: &ParsedUri, flags: u32) -> DriverResult<Arc<dyn Connection>>;
+}
+
+/// The URI a client asked for, split the way libvirt's drivers look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedUri {
+    /// The text as received.
+    pub original: String,
+    /// `test`, `qemu`, …
+    pub scheme: String,
+    /// `/default`, `/system`, `/session`, …
+    pub path: String,
+}
+
+impl ParsedUri {
+    /// Splits `scheme://[authority]/path[?query]`. Returns `None` for text without `://`.
+    pub fn parse(uri: &str) -> Option<Self> {
+        let (scheme, rest) = uri.split_once("://")?;
+        let rest = rest.split(['?', '#']).next().unwrap_or("");
+        let path = match rest.find('/') {
+            Some(i) => &rest[i..],
+            None => "",
+        };
+        Some(Self {
+            original: uri.to_owned(),
+            scheme: scheme.to_owned(),
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// The drivers this daemon offers, tried in order on `CONNECT_OPEN`.
+#[derive(Default)]
+pub struct DriverRegistry {
+    factories: Vec<Arc<dyn DriverFactory>>,
+}
+
+impl std::fmt::Debug for DriverRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let schemes: Vec<_> = self.factories.iter().map(|d| d.scheme()).collect();
+        f.debug_struct("DriverRegistry")
+            .field("schemes", &schemes)
+            .finish()
+    }
+}
+
+impl DriverRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a driver.
+    pub fn register(&mut self, factory: Arc<dyn DriverFactory>) {
+        self.factories.push(factory);
+    }
+
+    /// Opens `uri`; an empty name means "the daemon's default", the first registered driver.
+    pub fn open(&self, uri: Option<&str>, flags: u32) -> DriverResult<Arc<dyn Connection>> {
+        let uri = match uri.filter(|u| !u.is_empty()) {
+            Some(u) => u.to_owned(),
+            None => match self.factories.first() {
+                Some(f) => format!("{}:///default", f.scheme()),
+                None => return Err(no_driver("")),
+            },
+        };
+        let parsed = ParsedUri::parse(&uri).ok_or_else(|| no_driver(&uri))?;
+        let factory = self
+            .factories
+            .iter()
+            .find(|f| f.scheme() == parsed.scheme)
+            .ok_or_else(|| no_driver(&uri))?;
+        factory.open(&parsed, flags)
+    }
+}
+
+fn no_driver(uri: &str) -> VirError {
+    VirError::raw(
+        ErrorNumber::NoConnect,
+        ErrorDomain::None,
+        format!("no connection driver available for {uri}"),
+    )
+}
+
+/// One open hypervisor connection. Methods follow libvirt's public API names; `flags`
+/// are libvirt's flag words, passed through unchanged.
+pub trait Connection: Send + Sync {
+    /// The error domain this driver reports in (`VIR_FROM_TEST`, `VIR_FROM_QEMU`).
+    fn error_domain(&self) -> ErrorDomain;
+
+    // --- connection ---
+    /// `virConnectGetType`: `Test`, `QEMU`.
+    fn get_type(&self) -> DriverFuture<'_, String>;
+    /// `virConnectGetVersion`.
+    fn get_version(&self) -> DriverFuture<'_, u64>;
+    /// `virConnectGetLibVersion`.
+    fn get_lib_version(&self) -> DriverFuture<'_, u64> {
+        ready(Ok(LIB_VERSION))
+    }
+    /// `virConnectGetHostname`.
+    fn get_hostname(&self) -> DriverFuture<'_, String>;
+    /// `virConnectGetURI`.
+    fn get_uri(&self) -> DriverFuture<'_, String>;
+    /// `virConnectGetCapabilities`.
+    fn get_capabilities(&self) -> DriverFuture<'_, String>;
+    /// `virNodeGetInfo`.
+    fn node_get_info(&self) -> DriverFuture<'_, NodeInfo>;
+    /// `virNodeGetSecurityModel`.
+    fn node_get_security_model(&self) -> DriverFuture<'_, SecurityModel>;
+    /// `virConnectIsSecure`.
+    fn is_secure(&self) -> DriverFuture<'_, bool> {
+        ready(Ok(true))
+    }
+    /// `virConnectGetMaxVcpus`.
+    fn get_max_vcpus(&self, _type: Option<&str>) -> DriverFuture<'_, i32>;
+    /// The event bus this connection's objects publish on.
+    fn events(&self) -> &EventBus;
+
+    // --- domains ---
+    /// `virConnectListAllDomains` with libvirt's filter flags.
+    fn list_all_domains(&self, flags: u32) -> DriverFuture<'_, Vec<DomainRef>>;
+    /// `virConnectNumOfDomains` (running).
+    fn num_of_domains(&self) -> DriverFuture<'_, i32>;
+    /// `virConnectListDomains`: ids of running domains.
+    fn list_domain_ids(&self, max: i32) -> DriverFuture<'_, Vec<i32>>;
+    /// `virConnectNumOfDefinedDomains`.
+    fn num_of_defined_domains(&self) -> DriverFuture<'_, i32>;
+    /// `virConnectListDefinedDomains`.
+    fn list_defined_domains(&self, max: i32) -> DriverFuture<'_, Vec<String>>;
+    /// `virDomainLookupByName`.
+    fn domain_lookup_by_name<'a>(&'a self, name: &'a str) -> DriverFuture<'a, DomainRef>;
+    /// `virDomainLookupByUUID`.
+    fn domain_lookup_by_uuid(&self, uuid: [u8; 16]) -> DriverFuture<'_, DomainRef>;
+    /// `virDomainLookupByID`.
+    fn domain_lookup_by_id(&self, id: i32) -> DriverFuture<'_, DomainRef>;
+    /// `virDomainDefineXMLFlags`.
+    fn domain_define_xml<'a>(&'a self, xml: &'a str, flags: u32) -> DriverFuture<'a, DomainRef>;
+    /// `virDomainCreateXML`.
+    fn domain_create_xml<'a>(&'a self, xml: &'a str, flags: u32) -> DriverFuture<'a, DomainRef>;
+    /// `virDomainUndefineFlags`.
+    fn domain_undefine<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
+    /// `virDomainCreateWithFlags`; returns the handle with the new id.
+    fn domain_create<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, DomainRef>;
+    /// `virDomainDestroyFlags`.
+    fn domain_destroy<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
+    /// `virDomainShutdownFlags`.
+    fn domain_shutdown<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
+    /// `virDomainReboot`.
+    fn domain_reboot<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
+    /// `virDomainSuspend`.
+    fn domain_suspend<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, ()>;
+    /// `virDomainResume`.
+    fn domain_resume<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, ()>;
+    /// `virDomainGetAutostart`.
+    fn domain_get_autostart<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, bool>;
+    /// `virDomainSetAutostart`.
+    fn domain_set_autostart<'a>(&'a self, dom: &'a DomainRef, on: bool) -> DriverFuture<'a, ()>;
+    /// `virDomainGetInfo`.
+    fn domain_get_info<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, DomainInfo>;
+    /// `virDomainGetState`.
+    fn domain_get_state<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, (DomainState, i32)>;
+    /// `virDomainGetXMLDesc`.
+    fn domain_get_xml_desc<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, String>;
+    /// `virDomainIsActive`.
+    fn domain_is_active<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, bool>;
+    /// `virDomainIsPersistent`.
+    fn domain_is_persistent<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, bool>;
+    /// `virDomainHasManagedSaveImage`.
+    fn domain_has_managed_save_image<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, bool>;
+    /// `virDomainSnapshotNum`.
+    fn domain_snapshot_num<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, i32>;
+    /// `virDomainGetSecurityLabel`.
+    fn domain_get_security_label<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+    ) -> DriverFuture<'a, SecurityLabel>;
+    /// `virDomainGetMessages`.
+    fn domain_get_messages<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, Vec<String>>;
+    /// `virDomainGetOSType`.
+    fn domain_get_os_type<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, String>;
+    /// `virDomainGetMaxMemory` (KiB).
+    fn domain_get_max_memory<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, u64>;
+    /// `virDomainGetMaxVcpus`.
+    fn domain_get_max_vcpus<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, i32>;
+    /// `virDomainAttachDeviceFlags`.
+    fn domain_attach_device<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        xml: &'a str,
+        flags: u32,
+    ) -> DriverFuture<'a, ()>;
+    /// `virDomainDetachDeviceFlags`.
+    fn domain_detach_device<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        xml: &'a str,
+        flags: u32,
+    ) -> DriverFuture<'a, ()>;
+    /// `virDomainUpdateDeviceFlags`.
+    fn domain_update_device<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        xml: &'a str,
+        flags: u32,
+    ) -> DriverFuture<'a, ()>;
+
+    // --- networks ---
+    /// `virConnectListAllNetworks`.
+    fn list_all_networks(&self, flags: u32) -> DriverFuture<'_, Vec<NetworkRef>>;
+    /// `virConnectNumOfNetworks` (active).
+    fn num_of_networks(&self) -> DriverFuture<'_, i32>;
+    /// `virConnectListNetworks` (active names).
+    fn list_networks(&self, max: i32) -> DriverFuture<'_, Vec<String>>;
+    /// `virConnectNumOfDefinedNetworks`.
+    fn num_of_defined_networks(&self) -> DriverFuture<'_, i32>;
+    /// `virConnectListDefinedNetworks`.
+    fn list_defined_networks(&self, max: i32) -> DriverFuture<'_, Vec<String>>;
+    /// `virNetworkLookupByName`.
+    fn network_lookup_by_name<'a>(&'a self, name: &'a str) -> DriverFuture<'a, NetworkRef>;
+    /// `virNetworkLookupByUUID`.
+    fn network_lookup_by_uuid(&self, uuid: [u8; 16]) -> DriverFuture<'_, NetworkRef>;
+    /// `virNetworkDefineXMLFlags`.
+    fn network_define_xml<'a>(&'a self, xml: &'a str, flags: u32) -> DriverFuture<'a, NetworkRef>;
+    /// `virNetworkCreateXMLFlags`.
+    fn network_create_xml<'a>(&'a self, xml: &'a str, flags: u32) -> DriverFuture<'a, NetworkRef>;
+    /// `virNetworkUndefine`.
+    fn network_undefine<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, ()>;
+    /// `virNetworkCreate`.
+    fn network_create<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, ()>;
+    /// `virNetworkDestroy`.
+    fn network_destroy<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, ()>;
+    /// `virNetworkGetXMLDesc`.
+    fn network_get_xml_desc<'a>(
+        &'a self,
+        net: &'a NetworkRef,
+        flags: u32,
+    ) -> DriverFuture<'a, String>;
+    /// `virNetworkGetBridgeName`.
+    fn network_get_bridge_name<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, String>;
+    /// `virNetworkGetAutostart`.
+    fn network_get_autostart<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, bool>;
+    /// `virNetworkSetAutostart`.
+    fn network_set_autostart<'a>(&'a self, net: &'a NetworkRef, on: bool) -> DriverFuture<'a, ()>;
+    /// `virNetworkIsActive`.
+    fn network_is_active<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, bool>;
+    /// `virNetworkIsPersistent`.
+    fn network_is_persistent<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, bool>;
+}
+
+/// The library version we report: libvirt 9.0.0, the ABI our clients were built against.
+pub const LIB_VERSION: u64 = 9_000_000;

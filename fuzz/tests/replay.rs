@@ -1,0 +1,49 @@
+//! Replays captured traffic and a few hostile inputs through the fuzz targets.
+
+use std::path::PathBuf;
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn test_packet_decode_replays_captures() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/rpc/captures");
+    let Ok(scenarios) = std::fs::read_dir(&dir) else {
+        println!("SKIP: captures not found at {}", dir.display());
+        return;
+    };
+    let mut count = 0;
+    for scenario in scenarios.flatten().filter(|e| e.path().is_dir()) {
+        for file in std::fs::read_dir(scenario.path()).unwrap().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if !(name.starts_with("conn") && name.ends_with(".jsonl")) {
+                continue;
+            }
+            for line in std::fs::read_to_string(file.path()).unwrap().lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                oxvirt_fuzz::packet_decode(&hex(v["hex"].as_str().unwrap()));
+                count += 1;
+            }
+        }
+    }
+    println!("replayed {count} packets");
+}
+
+#[test]
+fn test_packet_decode_hostile_inputs() {
+    let huge_count = [
+        &[0, 0, 0, 36][..],
+        &[
+            0x20, 0, 0x80, 0x86, 0, 0, 0, 1, 0, 0, 1, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ],
+        &[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0],
+    ]
+    .concat();
+    for input in [&[][..], &[0xff; 8], &[0, 0, 0, 28], &huge_count] {
+        oxvirt_fuzz::packet_decode(input);
+    }
+}
