@@ -8,8 +8,11 @@
 
 pub mod domain;
 pub mod error;
+pub mod flags;
 pub mod generate;
+pub mod netdev;
 pub mod network;
 
 pub use error::ConfError;
+pub use flags::{FormatFlags, ParseCtx};
 pub use generate::{Generator, RandomGenerator, SequenceGenerator};

@@ -263,6 +263,20 @@ pub trait Connection: Send + Sync {
         xml: &'a str,
         flags: u32,
     ) -> DriverFuture<'a, ()>;
+    /// oxvirt's extension (`device_flags::OXVIRT_DRY_RUN`): plans what
+    /// `virDomainUpdateDeviceFlags` would do to a live `<interface>` without doing it, and
+    /// returns the plan as JSON. Drivers without an update planner refuse.
+    fn domain_plan_update_device<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _xml: &'a str,
+        _flags: u32,
+    ) -> DriverFuture<'a, String> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainUpdateDeviceFlags",
+        )))
+    }
 
     // --- networks ---
     /// `virConnectListAllNetworks`.

@@ -5,6 +5,9 @@
 //! the element's `line:column`, so `conf` can build typed definitions without repeating
 //! lookup code.
 //!
+//! Untyped subtrees: [`RawElement`] keeps what a typed model does not understand and
+//! prints it back in libvirt's or libxml2's layout.
+//!
 //! Writing: [`XmlWriter`] produces what libvirt's `virBuffer`-based formatters produce:
 //! two-space indentation, single-quoted attributes, empty elements self-closed (`<x/>`),
 //! text escaped with libvirt's rules, and a trailing newline after every element.
@@ -12,8 +15,10 @@
 //! [`XmlWriter::end`]; the writer decides between `<x/>` and `<x>…</x>` by whether anything
 //! was written inside.
 
+pub mod raw;
 pub mod read;
 mod write;
 
+pub use raw::{RawElement, RawNode};
 pub use read::{XmlError, parse_document};
 pub use write::{XmlWriter, escape_into};

@@ -57,15 +57,15 @@ impl XmlWriter {
 
     /// Closes the parent's start tag (`>` + newline) before a child is written.
     fn close_pending(&mut self, inline: bool) {
-        if let Some(top) = self.stack.last_mut() {
-            if top.pending {
-                top.pending = false;
-                self.buf.push('>');
-                if inline {
-                    top.inline = true;
-                } else {
-                    self.buf.push('\n');
-                }
+        if let Some(top) = self.stack.last_mut()
+            && top.pending
+        {
+            top.pending = false;
+            self.buf.push('>');
+            if inline {
+                top.inline = true;
+            } else {
+                self.buf.push('\n');
             }
         }
     }
@@ -81,6 +81,14 @@ impl XmlWriter {
             pending: true,
             inline: false,
         });
+        self
+    }
+
+    /// Ends the start tag of the element just opened so that it is printed as
+    /// `<name …>` + `</name>` even when nothing is written inside (libvirt prints
+    /// `<devices>` this way).
+    pub fn open_body(&mut self) -> &mut Self {
+        self.close_pending(false);
         self
     }
 

@@ -1,0 +1,84 @@
+//! Property test: for every domain input of libvirt's XML corpus that we accept,
+//! `format(parse(x))` is a fixed point (formatting the re-parsed output changes nothing).
+//!
+//! The corpus is libvirt's source tree (`$LIBVIRT_SRC`, else `/work/libvirt-src/libvirt-9.0.0`);
+//! without it the tests print a message and pass.
+
+use oxvirt_conf::domain::DomainDef;
+use oxvirt_conf::{FormatFlags, ParseCtx, SequenceGenerator};
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+fn corpus() -> Vec<PathBuf> {
+    let src = std::env::var("LIBVIRT_SRC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("/work/libvirt-src/libvirt-9.0.0"));
+    let mut files = Vec::new();
+    for dir in ["tests/genericxml2xmlindata", "tests/qemuxml2argvdata"] {
+        if let Ok(rd) = std::fs::read_dir(src.join(dir)) {
+            files.extend(
+                rd.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "xml")),
+            );
+        }
+    }
+    files.sort();
+    files
+}
+
+/// `None` when the input is rejected; otherwise (first output, second output).
+fn round(path: &PathBuf, live: bool) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let flags = if live {
+        FormatFlags::SECURE
+    } else {
+        FormatFlags::SECURE | FormatFlags::INACTIVE
+    };
+    let mut g = SequenceGenerator::starting_at(0);
+    let ctx = |g| {
+        if live {
+            ParseCtx::live(g)
+        } else {
+            ParseCtx::inactive(g)
+        }
+    };
+    let def = DomainDef::parse_str(&text, &mut ctx(&mut g)).ok()?;
+    let once = def.to_xml(flags, def.id);
+    let mut g2 = SequenceGenerator::starting_at(0);
+    let again = DomainDef::parse_str(&once, &mut ctx(&mut g2))
+        .map(|d| d.to_xml(flags, d.id))
+        .unwrap_or_else(|e| format!("re-parse failed: {e}"));
+    Some((once, again))
+}
+
+#[test]
+fn test_corpus_every_accepted_input_formats_to_fixed_point() {
+    let files = corpus();
+    if files.is_empty() {
+        eprintln!("SKIP: libvirt corpus not found (set LIBVIRT_SRC)");
+        return;
+    }
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            round(p, false)
+                .filter(|(a, b)| a != b)
+                .map(|_| p.display().to_string())
+        })
+        .collect();
+    assert!(failures.is_empty(), "not a fixed point: {failures:#?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn prop_corpus_live_format_is_fixed_point(i in 0usize..10_000) {
+        let files = corpus();
+        prop_assume!(!files.is_empty());
+        let path = &files[i % files.len()];
+        if let Some((once, again)) = round(path, true) {
+            prop_assert_eq!(once, again, "{}", path.display());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Runs libvirt 9.0.0's XML round-trip corpus against oxvirt-xml.
+#
+#   1. find libvirt's source: $LIBVIRT_SRC, else a cached copy, else `apt-get source`
+#      (deb-src enabled as ../shared/oracles/README.md shows) unpacked into
+#      ${XDG_CACHE_HOME:-$HOME/.cache}/oxvirt/libvirt-src;
+#   2. build oxvirt-xml (release);
+#   3. network + generic suites, open split: fail below 95 % round-trip or 90 % must-reject;
+#   4. qemu suite: report the x86_64-latest round-trip rate only.
+#
+# No source available: prints `SKIP: …` and exits 0, unless OXVIRT_STRICT is set (exit 1).
+# ORACLES overrides the oracle directory (default ../shared/oracles next to the repo).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+oracles=${ORACLES:-$here/../shared/oracles}
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/oxvirt/libvirt-src
+min_rt=${MIN_ROUNDTRIP:-95}
+min_rej=${MIN_REJECT:-90}
+
+skip() {
+    echo "SKIP: $*"
+    if [ -n "${OXVIRT_STRICT:-}" ]; then exit 1; fi
+    exit 0
+}
+
+fetch_source() {
+    local dir
+    dir=$(ls -d "$cache"/libvirt-9.0.0 2>/dev/null || true)
+    if [ -n "$dir" ]; then echo "$dir"; return 0; fi
+    command -v apt-get >/dev/null || return 1
+    mkdir -p "$cache"
+    if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && [ -w /etc/apt/sources.list.d ] \
+        && [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+            > /etc/apt/sources.list.d/debian-src.sources
+        apt-get update -qq >&2 || return 1
+    fi
+    (cd "$cache" && apt-get source --download-only libvirt >&2 && tar xf libvirt_9.0.0.orig.tar.xz) || return 1
+    [ -d "$cache/libvirt-9.0.0/tests" ] && echo "$cache/libvirt-9.0.0"
+}
+
+src=${LIBVIRT_SRC:-}
+if [ -z "$src" ]; then
+    src=$(fetch_source) || skip "libvirt 9.0.0 source not available (set LIBVIRT_SRC)"
+fi
+[ -d "$src/tests/genericxml2xmlindata" ] || skip "no libvirt test corpus under $src"
+[ -f "$oracles/xml_corpus.py" ] || skip "oracle xml_corpus.py not found in $oracles"
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
+cargo build --release -q --manifest-path "$here/Cargo.toml" -p oxvirt-xml-tool
+bin=$CARGO_TARGET_DIR/release/oxvirt-xml
+cmd="$bin canon --kind {kind} --mode {mode} {in}"
+jobs=${JOBS:-2}
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+echo "== network + generic (open split)"
+python3 "$oracles/xml_corpus.py" --libvirt-src "$src" --split open --suite network --suite generic \
+    --jobs "$jobs" --cmd "$cmd" | tee "$out" || true
+
+# Rows: suite kind pass fail error timeout; sum per kind over both suites.
+read -r rt_pass rt_total rej_pass rej_total < <(awk -F'\t' '
+    $2=="roundtrip" { rp+=$3; rt+=$3+$4+$5+$6 }
+    $2=="reject"    { jp+=$3; jt+=$3+$4+$5+$6 }
+    END { printf "%d %d %d %d\n", rp, rt, jp, jt }' "$out")
+pct() { if [ "$2" -eq 0 ]; then echo 100; else echo $(( $1 * 100 / $2 )); fi; }
+rt_pct=$(pct "$rt_pass" "$rt_total")
+rej_pct=$(pct "$rej_pass" "$rej_total")
+echo "round-trip: $rt_pass/$rt_total ($rt_pct %, need $min_rt %)"
+echo "must-reject: $rej_pass/$rej_total ($rej_pct %, need $min_rej %)"
+
+echo "== qemu x86_64-latest (report only)"
+python3 "$oracles/xml_corpus.py" --libvirt-src "$src" --split open --suite qemu --no-reject \
+    --filter 'x86_64-latest' --jobs "$jobs" --cmd "$cmd" | grep -E '^(suite|qemu)|passed' || true
+
+if [ "$rt_pct" -lt "$min_rt" ] || [ "$rej_pct" -lt "$min_rej" ]; then
+    echo "FAIL: below threshold"
+    exit 1
+fi
+echo "OK"
