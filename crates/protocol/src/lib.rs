@@ -24,6 +24,7 @@
 mod error;
 mod handles;
 mod header;
+pub mod oxvirt;
 pub mod procedures;
 pub mod remote;
 pub mod testing;

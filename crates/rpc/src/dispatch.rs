@@ -13,6 +13,10 @@ use crate::frame::Frame;
 use oxvirt_core::{
     Connection, DomainRef, ErrorDomain, ErrorNumber, Event, NetworkRef, VirError, xml_flags,
 };
+use oxvirt_protocol::oxvirt::{
+    DomainPlanUpdateDeviceArgs, DomainPlanUpdateDeviceRet, OXVIRT_PROGRAM, OXVIRT_VERSION,
+    OxvirtProc,
+};
 use oxvirt_protocol::remote::*;
 use oxvirt_protocol::{
     Header, MessageStatus, MessageType, NonnullDomain, NonnullNetwork, REMOTE_PROGRAM,
@@ -53,7 +57,11 @@ pub async fn handle(client: &Arc<Client>, frame: Frame) {
             return;
         }
     }
-    if h.program != REMOTE_PROGRAM || h.version != REMOTE_VERSION {
+    let known = matches!(
+        (h.program, h.version),
+        (REMOTE_PROGRAM, REMOTE_VERSION) | (OXVIRT_PROGRAM, OXVIRT_VERSION)
+    );
+    if !known {
         let msg = format!(
             "Cannot find program {} version {}",
             h.program as i32, h.version as i32
@@ -66,6 +74,16 @@ pub async fn handle(client: &Arc<Client>, frame: Frame) {
             client,
             &h,
             Err(rpc_error(format!("Unexpected message status {}", h.status as u32)).into()),
+        );
+        return;
+    }
+    if h.program == OXVIRT_PROGRAM {
+        let (driver, _) = driver_of(client);
+        let proc = h.procedure;
+        run_call(
+            client,
+            h,
+            Box::pin(async move { oxvirt_call(driver, proc, frame.payload()).await }),
         );
         return;
     }
@@ -90,17 +108,26 @@ pub async fn handle(client: &Arc<Client>, frame: Frame) {
         return;
     }
 
-    let (driver, readonly) = {
-        let s = client.lock();
-        (s.driver.clone(), s.readonly)
-    };
+    let (driver, readonly) = driver_of(client);
     let proc = h.procedure;
-    let payload = frame;
-    let mut fut: Pin<Box<dyn Future<Output = CallResult> + Send>> =
-        Box::pin(async move { driver_call(driver, readonly, proc, payload.payload()).await });
-    // In-memory drivers answer at once: reply without a task switch. Anything that has
-    // to wait (a QEMU process, a monitor reply) continues on its own task so the
-    // connection keeps reading, and pipelined calls are answered as they complete.
+    run_call(
+        client,
+        h,
+        Box::pin(async move { driver_call(driver, readonly, proc, frame.payload()).await }),
+    );
+}
+
+fn driver_of(client: &Client) -> (Option<Arc<dyn Connection>>, bool) {
+    let s = client.lock();
+    (s.driver.clone(), s.readonly)
+}
+
+type CallFuture = Pin<Box<dyn Future<Output = CallResult> + Send>>;
+
+/// In-memory drivers answer at once: reply without a task switch. Anything that has to
+/// wait (a QEMU process, a monitor reply) continues on its own task so the connection
+/// keeps reading, and pipelined calls are answered as they complete.
+fn run_call(client: &Arc<Client>, h: Header, mut fut: CallFuture) {
     let mut cx = Context::from_waker(Waker::noop());
     match fut.as_mut().poll(&mut cx) {
         Poll::Ready(result) => reply(client, &h, result),
@@ -111,6 +138,24 @@ pub async fn handle(client: &Arc<Client>, frame: Frame) {
                 reply(&client, &h, result);
             });
         }
+    }
+}
+
+/// The OXVIRT program: our extensions, behind the same open check as REMOTE calls.
+async fn oxvirt_call(driver: Option<Arc<dyn Connection>>, proc: i32, payload: &[u8]) -> CallResult {
+    match OxvirtProc::try_from(proc) {
+        Ok(OxvirtProc::DomainPlanUpdateDevice) => {
+            let a: DomainPlanUpdateDeviceArgs = decode(payload)?;
+            let Some(c) = driver else {
+                return Err(not_open());
+            };
+            // Planning changes nothing, so read-only connections may ask too.
+            let plan = c
+                .domain_plan_update_device(&dom_ref(a.dom), &a.xml, a.flags)
+                .await?;
+            encode(&DomainPlanUpdateDeviceRet { plan })
+        }
+        Err(n) => Err(rpc_error(format!("unknown procedure: {n}")).into()),
     }
 }
 
