@@ -1,19 +1,24 @@
 //! One client connection: reader loop, writer task, keepalive, per-connection state.
 //!
 //! The reader loop owns the socket's read half. Keepalive is handled right here, never on
-//! a worker, so PONGs go out while a slow driver call runs. Replies, events and PINGs all
-//! go through one queue to the writer task, which batches whatever is queued into one
-//! flush.
+//! a worker, so PONGs go out while a slow driver call runs.
+//!
+//! Writing: replies, events and PINGs go through [`Client::send`]. When nothing is queued
+//! the packet is written at once with a non-blocking write from the task that produced it
+//! (the common case: no task switch between a call and its reply); whatever the socket
+//! does not take is queued, in order, for the connection's writer task, which waits for
+//! the socket to become writable.
 
 use crate::dispatch;
-use crate::frame::read_frame;
+use crate::frame::FrameReader;
 use oxvirt_core::{Connection, DriverRegistry};
 use oxvirt_protocol::{Header, KeepaliveProc, MessageType, encode_packet_raw};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::mpsc;
+use tokio::io::AsyncRead;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
@@ -103,16 +108,39 @@ pub struct Client {
     pub shared: Arc<Shared>,
     /// Per-connection state.
     pub state: Mutex<ClientState>,
-    /// Queue to the writer task.
-    pub tx: mpsc::UnboundedSender<Vec<u8>>,
+    /// The socket's write side.
+    wr: WriteHalf,
+    /// Packets the socket has not taken yet, oldest first.
+    out: Mutex<OutQueue>,
+    /// Wakes the writer task when `out` has something.
+    out_ready: Notify,
     /// Cancelled when the connection ends; background tasks of the connection watch it.
     pub closed: CancellationToken,
 }
 
 impl Client {
-    /// Queues a finished packet; a closed writer means the connection is going away.
+    /// Sends a finished packet: at once if nothing is queued and the socket takes it,
+    /// otherwise through the writer task, always in order.
     pub fn send(&self, packet: Vec<u8>) {
-        let _ = self.tx.send(packet);
+        let mut q = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        if q.failed {
+            return;
+        }
+        if q.packets.is_empty() {
+            match self.wr.try_write(&packet) {
+                Ok(n) if n == packet.len() => return,
+                Ok(n) => q.offset = n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => q.offset = 0,
+                Err(_) => {
+                    q.failed = true;
+                    self.closed.cancel();
+                    return;
+                }
+            }
+        }
+        q.packets.push_back(packet);
+        drop(q);
+        self.out_ready.notify_one();
     }
 
     /// Locks the state. A poisoned lock only means another task panicked mid-update of
@@ -122,18 +150,70 @@ impl Client {
     }
 }
 
+/// Packets waiting for the socket.
+#[derive(Debug, Default)]
+struct OutQueue {
+    packets: VecDeque<Vec<u8>>,
+    /// Bytes of the front packet already written.
+    offset: usize,
+    /// A write failed: the connection is going away, drop everything.
+    failed: bool,
+}
+
+/// The write side of an accepted socket. Non-blocking writes work on a shared reference,
+/// so any task can send without owning the socket.
+#[derive(Debug)]
+pub enum WriteHalf {
+    /// A unix socket.
+    Unix(tokio::net::unix::OwnedWriteHalf),
+    /// A TCP socket.
+    Tcp(tokio::net::tcp::OwnedWriteHalf),
+}
+
+impl WriteHalf {
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            WriteHalf::Unix(w) => w.try_write(buf),
+            WriteHalf::Tcp(w) => w.try_write(buf),
+        }
+    }
+
+    async fn writable(&self) -> io::Result<()> {
+        match self {
+            WriteHalf::Unix(w) => w.writable().await,
+            WriteHalf::Tcp(w) => w.writable().await,
+        }
+    }
+}
+
+/// An accepted client socket.
+#[derive(Debug)]
+pub enum Accepted {
+    /// From one of the unix sockets.
+    Unix(tokio::net::UnixStream),
+    /// From the TCP listener.
+    Tcp(tokio::net::TcpStream),
+}
+
 /// Serves one client until it leaves, misbehaves, goes silent, or the server shuts down.
-pub async fn serve<S>(
-    stream: S,
+pub async fn serve(
+    stream: Accepted,
     shared: Arc<Shared>,
     readonly: bool,
     id: u64,
     shutdown: CancellationToken,
-) where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let (mut rd, wr) = tokio::io::split(stream);
-    let (tx, rx) = mpsc::unbounded_channel();
+) {
+    let (rd, wr): (Box<dyn AsyncRead + Send + Unpin>, WriteHalf) = match stream {
+        Accepted::Unix(s) => {
+            let (r, w) = s.into_split();
+            (Box::new(r), WriteHalf::Unix(w))
+        }
+        Accepted::Tcp(s) => {
+            let _ = s.set_nodelay(true);
+            let (r, w) = s.into_split();
+            (Box::new(r), WriteHalf::Tcp(w))
+        }
+    };
     let closed = shutdown.child_token();
     let client = Arc::new(Client {
         id,
@@ -142,10 +222,13 @@ pub async fn serve<S>(
             readonly,
             ..ClientState::default()
         }),
-        tx,
+        wr,
+        out: Mutex::new(OutQueue::default()),
+        out_ready: Notify::new(),
         closed: closed.clone(),
     });
-    let writer = tokio::spawn(write_loop(wr, rx, closed.clone()));
+    let writer = tokio::spawn(write_loop(client.clone()));
+    let mut frames = FrameReader::new(rd);
 
     let ka = client.shared.keepalive;
     let mut last_rx = Instant::now();
@@ -156,7 +239,7 @@ pub async fn serve<S>(
         tokio::select! {
             biased;
             _ = closed.cancelled() => break,
-            frame = read_frame(&mut rd) => {
+            frame = frames.next_frame() => {
                 match frame {
                     Ok(Some(frame)) => {
                         last_rx = Instant::now();
@@ -186,9 +269,11 @@ pub async fn serve<S>(
             }
         }
     }
+    // Let queued replies (CONNECT_CLOSE's, say) go out, but never wait long for a client
+    // that does not read.
     closed.cancel();
-    drop(client);
-    let _ = writer.await;
+    client.out_ready.notify_one();
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
 }
 
 /// Keepalive traffic is answered on the I/O task: a PING gets a PONG, a PONG needs
@@ -201,40 +286,48 @@ fn keepalive_packet(p: KeepaliveProc) -> Vec<u8> {
     encode_packet_raw(&Header::keepalive(p), &[]).unwrap_or_default()
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    wr: W,
-    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    closed: CancellationToken,
-) {
-    let mut w = BufWriter::with_capacity(64 * 1024, wr);
+/// Writes what [`Client::send`] could not, as the socket accepts it. After the
+/// connection is closed it flushes what is queued and ends.
+async fn write_loop(client: Arc<Client>) {
     loop {
-        let first = tokio::select! {
-            p = rx.recv() => p,
-            _ = closed.cancelled() => {
-                // Flush what is already queued (the reply to CONNECT_CLOSE, say).
-                while let Ok(p) = rx.try_recv() {
-                    if w.write_all(&p).await.is_err() { return; }
-                }
-                let _ = w.flush().await;
-                let _ = w.shutdown().await;
-                return;
-            }
-        };
-        let Some(p) = first else { break };
-        if w.write_all(&p).await.is_err() {
-            closed.cancel();
+        let notified = client.out_ready.notified();
+        if flush_queue(&client).await.is_err() {
+            let mut q = client.out.lock().unwrap_or_else(|p| p.into_inner());
+            q.failed = true;
+            q.packets.clear();
+            client.closed.cancel();
             return;
         }
-        while let Ok(p) = rx.try_recv() {
-            if w.write_all(&p).await.is_err() {
-                closed.cancel();
-                return;
-            }
-        }
-        if w.flush().await.is_err() {
-            closed.cancel();
+        if client.closed.is_cancelled() {
             return;
+        }
+        tokio::select! {
+            _ = notified => {}
+            _ = client.closed.cancelled() => {}
         }
     }
-    let _ = w.flush().await;
+}
+
+/// Writes queued packets until the queue is empty.
+async fn flush_queue(client: &Client) -> io::Result<()> {
+    loop {
+        {
+            let mut q = client.out.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                let Some(front) = q.packets.front() else {
+                    return Ok(());
+                };
+                match client.wr.try_write(&front[q.offset..]) {
+                    Ok(n) if q.offset + n == front.len() => {
+                        q.packets.pop_front();
+                        q.offset = 0;
+                    }
+                    Ok(n) => q.offset += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        client.wr.writable().await?;
+    }
 }

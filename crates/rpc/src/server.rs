@@ -5,7 +5,7 @@
 //! TCP listener without authentication. Every accepted client runs on its own task; on
 //! shutdown the listeners stop, connections are cancelled, and the socket files removed.
 
-use crate::conn::{self, KeepaliveConfig, Shared};
+use crate::conn::{self, Accepted, KeepaliveConfig, Shared};
 use oxvirt_core::DriverRegistry;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -121,33 +121,25 @@ impl Server {
             tcp,
         } = self;
         loop {
-            let (stream_rw, readonly): (AcceptedStream, bool) = tokio::select! {
+            let (stream, readonly): (Accepted, bool) = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 r = rw.accept() => match r {
-                    Ok((s, _)) => (AcceptedStream::Unix(s), false),
+                    Ok((s, _)) => (Accepted::Unix(s), false),
                     Err(e) => { warn!(error = %e, "accept failed"); continue; }
                 },
                 r = ro.accept() => match r {
-                    Ok((s, _)) => (AcceptedStream::Unix(s), true),
+                    Ok((s, _)) => (Accepted::Unix(s), true),
                     Err(e) => { warn!(error = %e, "accept failed"); continue; }
                 },
                 r = accept_tcp(tcp.as_ref()) => match r {
-                    Ok(s) => (AcceptedStream::Tcp(s), false),
+                    Ok(s) => (Accepted::Tcp(s), false),
                     Err(e) => { warn!(error = %e, "accept failed"); continue; }
                 },
             };
             let id = next_id.fetch_add(1, Ordering::Relaxed);
             let shared = shared.clone();
             let token = shutdown.clone();
-            match stream_rw {
-                AcceptedStream::Unix(s) => {
-                    tracker.spawn(conn::serve(s, shared, readonly, id, token));
-                }
-                AcceptedStream::Tcp(s) => {
-                    let _ = s.set_nodelay(true);
-                    tracker.spawn(conn::serve(s, shared, readonly, id, token));
-                }
-            }
+            tracker.spawn(conn::serve(stream, shared, readonly, id, token));
         }
         tracker.close();
         if tokio::time::timeout(std::time::Duration::from_secs(5), tracker.wait())
@@ -161,11 +153,6 @@ impl Server {
         }
         info!("server stopped");
     }
-}
-
-enum AcceptedStream {
-    Unix(tokio::net::UnixStream),
-    Tcp(tokio::net::TcpStream),
 }
 
 async fn accept_tcp(l: Option<&TcpListener>) -> std::io::Result<tokio::net::TcpStream> {
