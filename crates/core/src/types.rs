@@ -152,15 +152,3 @@ pub mod device_flags {
     /// A bit libvirt 9.0 does not define, so stock clients never send it.
     pub const OXVIRT_DRY_RUN: u32 = 1 << 30;
 }
-
-/// Formats a UUID the way libvirt prints it.
-pub fn format_uuid(u: &[u8; 16]) -> String {
-    let mut s = String::with_capacity(36);
-    for (i, b) in u.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}

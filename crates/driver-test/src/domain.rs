@@ -10,11 +10,12 @@
 use crate::driver::{Core, State};
 use crate::errors::{self, check_flags};
 use crate::xmldef::{DomainXml, LifecycleAction};
+use oxvirt_conf::domain::util::format_uuid;
 use oxvirt_core::event::lifecycle;
 use oxvirt_core::state::TransitionError;
 use oxvirt_core::{
     DomainInfo, DomainRef, DomainState, DriverResult, ErrorDomain, Event, SecurityLabel,
-    StateReason, VirError, format_uuid, list_flags, xml_flags,
+    StateReason, VirError, list_flags, xml_flags,
 };
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -5,7 +5,7 @@
 //! (`VIR_FROM_DOMAIN`: "domain is not running", duplicate definitions) and the network-object
 //! helpers (`VIR_FROM_NETWORK`). Clients compare the numbers, so each helper names its domain.
 
-use oxvirt_core::format_uuid;
+use oxvirt_conf::domain::util::format_uuid;
 use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
 
 /// `virCheckFlags`: rejects bits outside `supported`, naming the C function libvirt names

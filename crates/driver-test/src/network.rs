@@ -8,8 +8,9 @@
 use crate::driver::{Core, State};
 use crate::errors::{self, check_flags};
 use crate::xmldef::NetworkXml;
+use oxvirt_conf::domain::util::format_uuid;
 use oxvirt_core::event::lifecycle;
-use oxvirt_core::{DriverResult, ErrorDomain, Event, NetworkRef, format_uuid, net_list_flags};
+use oxvirt_core::{DriverResult, ErrorDomain, Event, NetworkRef, net_list_flags};
 
 /// `VIR_NETWORK_DEFINE_VALIDATE`, `VIR_NETWORK_CREATE_VALIDATE`.
 const VALIDATE: u32 = 1;

@@ -210,7 +210,7 @@ mod tests {
 
         let xml = n.to_xml();
 
-        let uuid = oxvirt_core::format_uuid(&n.uuid());
+        let uuid = oxvirt_conf::domain::util::format_uuid(&n.uuid());
         assert!(xml.contains(&format!("<uuid>{uuid}</uuid>")));
     }
 }

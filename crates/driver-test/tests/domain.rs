@@ -493,7 +493,7 @@ async fn test_stale_handle_fails_no_domain_with_uuid_and_name() {
         e.message,
         format!(
             "Domain not found: no domain with matching uuid '{}' (vt1)",
-            oxvirt_core::format_uuid(&dom.uuid)
+            oxvirt_conf::domain::util::format_uuid(&dom.uuid)
         )
     );
 }

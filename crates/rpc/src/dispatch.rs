@@ -692,48 +692,16 @@ async fn run(c: &dyn Connection, p: RemoteProc, args: Args, api: &str) -> CallRe
             num: c.num_of_defined_networks().await?,
         }),
         (P::ConnectListDomains, Args::Max(max)) => encode(&ConnectListDomainsRet {
-            ids: c
-                .list_domain_ids(check_max(
-                    max,
-                    DOMAIN_LIST_MAX,
-                    "maxids",
-                    "REMOTE_DOMAIN_LIST_MAX",
-                    api,
-                )?)
-                .await?,
+            ids: c.list_domain_ids(check_max(max, p, api)?).await?,
         }),
         (P::ConnectListDefinedDomains, Args::Max(max)) => encode(&ConnectListDefinedDomainsRet {
-            names: c
-                .list_defined_domains(check_max(
-                    max,
-                    DOMAIN_LIST_MAX,
-                    "maxnames",
-                    "REMOTE_DOMAIN_LIST_MAX",
-                    api,
-                )?)
-                .await?,
+            names: c.list_defined_domains(check_max(max, p, api)?).await?,
         }),
         (P::ConnectListNetworks, Args::Max(max)) => encode(&ConnectListNetworkNamesRet {
-            names: c
-                .list_networks(check_max(
-                    max,
-                    NETWORK_LIST_MAX,
-                    "maxnames",
-                    "REMOTE_NETWORK_LIST_MAX",
-                    api,
-                )?)
-                .await?,
+            names: c.list_networks(check_max(max, p, api)?).await?,
         }),
         (P::ConnectListDefinedNetworks, Args::Max(max)) => encode(&ConnectListNetworkNamesRet {
-            names: c
-                .list_defined_networks(check_max(
-                    max,
-                    NETWORK_LIST_MAX,
-                    "maxnames",
-                    "REMOTE_NETWORK_LIST_MAX",
-                    api,
-                )?)
-                .await?,
+            names: c.list_defined_networks(check_max(max, p, api)?).await?,
         }),
         (P::DomainCreateXml, Args::DomainXml(xml, flags)) => encode(&DomainRet {
             dom: nn_domain(&c.domain_create_xml(&xml, flags).await?),
@@ -937,7 +905,14 @@ fn unit(r: Result<(), VirError>) -> CallResult {
 
 /// libvirtd refuses list sizes over the protocol's MAX before asking the driver, and the
 /// public API refuses negative ones.
-fn check_max(max: i32, limit: u32, var: &str, define: &str, api: &str) -> Result<i32, RpcError> {
+fn check_max(max: i32, p: RemoteProc, api: &str) -> Result<i32, RpcError> {
+    let (var, limit, define) = match p {
+        RemoteProc::ConnectListDomains => ("maxids", DOMAIN_LIST_MAX, "REMOTE_DOMAIN_LIST_MAX"),
+        RemoteProc::ConnectListDefinedDomains => {
+            ("maxnames", DOMAIN_LIST_MAX, "REMOTE_DOMAIN_LIST_MAX")
+        }
+        _ => ("maxnames", NETWORK_LIST_MAX, "REMOTE_NETWORK_LIST_MAX"),
+    };
     if max < 0 {
         return Err(VirError::new(
             ErrorNumber::InvalidArg,
