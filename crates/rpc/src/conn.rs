@@ -84,7 +84,7 @@ pub struct ClientState {
     pub next_callback_id: i32,
     /// The client registered the close callback.
     pub close_callback: bool,
-    /// Stops the event forwarder of this connection.
+    /// The connection's event forwarder task is running.
     pub events_started: bool,
 }
 
@@ -126,17 +126,32 @@ impl Client {
         if q.failed {
             return;
         }
+        let mut written = 0;
         if q.packets.is_empty() {
             match self.wr.try_write(&packet) {
                 Ok(n) if n == packet.len() => return,
-                Ok(n) => q.offset = n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => q.offset = 0,
+                Ok(n) => written = n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(_) => {
                     q.failed = true;
                     self.closed.cancel();
                     return;
                 }
             }
+            q.offset = written;
+        }
+        q.queued_bytes += packet.len() - written;
+        if q.queued_bytes > MAX_QUEUED_BYTES {
+            // A client that stopped reading while events pile up: drop it rather than
+            // let its backlog grow without bound.
+            warn!(
+                client = self.id,
+                "client does not read its replies, closing connection"
+            );
+            q.failed = true;
+            q.packets.clear();
+            self.closed.cancel();
+            return;
         }
         q.packets.push_back(packet);
         drop(q);
@@ -156,9 +171,14 @@ struct OutQueue {
     packets: VecDeque<Vec<u8>>,
     /// Bytes of the front packet already written.
     offset: usize,
+    /// Bytes queued and not yet written.
+    queued_bytes: usize,
     /// A write failed: the connection is going away, drop everything.
     failed: bool,
 }
+
+/// Most bytes a connection may have waiting for the socket: two maximum-size packets.
+const MAX_QUEUED_BYTES: usize = 2 * oxvirt_protocol::PACKET_MAX as usize;
 
 /// The write side of an accepted socket. Non-blocking writes work on a shared reference,
 /// so any task can send without owning the socket.
@@ -321,8 +341,12 @@ async fn flush_queue(client: &Client) -> io::Result<()> {
                     Ok(n) if q.offset + n == front.len() => {
                         q.packets.pop_front();
                         q.offset = 0;
+                        q.queued_bytes = q.queued_bytes.saturating_sub(n);
                     }
-                    Ok(n) => q.offset += n,
+                    Ok(n) => {
+                        q.offset += n;
+                        q.queued_bytes = q.queued_bytes.saturating_sub(n);
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) => return Err(e),
                 }
