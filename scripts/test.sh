@@ -31,6 +31,7 @@ cargo test --workspace --quiet
 if [ -d "$ROOT/../shared/spec/change-net/vectors" ]; then
     echo "== change-net vectors"
     cargo run --quiet --release -p oxvirt-netplan --bin change-net-vectors -- "$ROOT/../shared/spec/change-net/vectors"
+    cargo run --quiet --release -p oxvirt-netplan --bin change-net-vectors -- crates/netplan/tests/vectors-extra
 elif [ -n "${OXVIRT_STRICT:-}" ]; then
     echo "FAIL: ../shared/spec/change-net/vectors not found"; exit 1
 else

@@ -5,6 +5,13 @@
 //! length word check, header decode, procedure lookup, payload decode with the type the
 //! header names — and whatever decodes must re-encode to bytes that decode to the same
 //! value again.
+//!
+//! `xml_parse` (module [`xml`]): text through the domain and network parsers; whatever
+//! parses formats to text that parses again.
+
+mod xml;
+
+pub use xml::xml_parse;
 
 use oxvirt_protocol::remote::RemoteProc;
 use oxvirt_protocol::{

@@ -47,3 +47,37 @@ fn test_packet_decode_hostile_inputs() {
         oxvirt_fuzz::packet_decode(input);
     }
 }
+
+#[test]
+fn test_xml_parse_replays_libvirt_network_corpus() {
+    let src = std::env::var("LIBVIRT_SRC").unwrap_or("/work/libvirt-src/libvirt-9.0.0".into());
+    let dir = PathBuf::from(src).join("tests/networkxml2xmlin");
+    let Ok(files) = std::fs::read_dir(&dir) else {
+        println!("SKIP: libvirt corpus not found at {}", dir.display());
+        return;
+    };
+    let mut count = 0;
+    for file in files.flatten() {
+        oxvirt_fuzz::xml_parse(&std::fs::read(file.path()).unwrap());
+        count += 1;
+    }
+    println!("replayed {count} documents");
+}
+
+#[test]
+fn test_xml_parse_hostile_inputs() {
+    let inputs: [&[u8]; 6] = [
+        b"",
+        b"\xff\xfe<network/>",
+        b"<network><name>n</name><domain name='a&apos;b'/></network>",
+        b"<network><name>n</name><virtualport type='openvswitch'>\
+          <parameters profileid='a&lt;b'/></virtualport></network>",
+        b"<domain type='test'><name>d</name><memory>1</memory><os><type>hvm</type></os>\
+          <devices><interface type='network'><source network='x'/>\
+          <actual type='bridge'><source bridge='b'/></actual></interface></devices></domain>",
+        b"<!DOCTYPE network [<!ENTITY a 'b'>]><network><name>&a;</name></network>",
+    ];
+    for input in inputs {
+        oxvirt_fuzz::xml_parse(input);
+    }
+}

@@ -69,6 +69,12 @@ impl FormatFlags {
     pub const UPDATE_CPU: FormatFlags = FormatFlags(1 << 2);
     /// `VIR_DOMAIN_XML_MIGRATABLE`: drop what a migration target must recompute.
     pub const MIGRATABLE: FormatFlags = FormatFlags(1 << 3);
+    /// Status XML, what a driver saves about a running domain (libvirt's internal
+    /// `VIR_DOMAIN_DEF_FORMAT_STATUS | VIR_DOMAIN_DEF_FORMAT_ACTUAL_NET`): a resolved
+    /// `type='network'` interface keeps its declared source and gets its port as an
+    /// `<actual>` child. Not a client flag: the bit lies above libvirt's public
+    /// `VIR_DOMAIN_XML_*` range, and drivers reject it from the wire as an unknown flag.
+    pub const STATUS: FormatFlags = FormatFlags(1 << 16);
 
     /// From libvirt's numeric flag value (unknown bits kept, ignored by formatters).
     pub const fn from_bits(bits: u32) -> Self {
@@ -93,6 +99,11 @@ impl FormatFlags {
     /// `true` when secrets may be printed.
     pub const fn secure(self) -> bool {
         self.contains(Self::SECURE)
+    }
+
+    /// `true` when formatting status XML.
+    pub const fn status(self) -> bool {
+        self.contains(Self::STATUS)
     }
 
     /// `true` for migratable output.

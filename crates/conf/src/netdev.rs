@@ -8,11 +8,14 @@
 //! network driver merges the interface's, portgroup's and network's virtualports at port
 //! allocation ([`VirtualPort::merge`]).
 
-use crate::domain::util::{format_uuid, parse_u64_base0, parse_uuid};
+use crate::domain::util::format_uuid;
 use crate::error::ConfError;
 use crate::generate::Generator;
+use crate::network::util::{
+    parse_uuid, prop_enum, prop_tristate, prop_uint_required, to_ui, to_ullp, xp_attr, xp_children,
+};
 use oxvirt_xml::XmlWriter;
-use oxvirt_xml::read::{attr_parse, child, children, invalid};
+use oxvirt_xml::read::{child, children};
 use roxmltree::Node;
 use std::fmt;
 
@@ -117,11 +120,15 @@ pub struct VirtualPort {
     pub type_id_version: Option<u8>,
     /// 802.1Qbg `instanceid`.
     pub instance_id: Option<[u8; 16]>,
-    /// 802.1Qbh / openvswitch `profileid`.
+    /// 802.1Qbh / openvswitch `profileid`: at most [`PROFILE_ID_MAX`] bytes, never empty
+    /// (libvirt stores it in a fixed buffer where empty means unset).
     pub profile_id: Option<String>,
     /// openvswitch / midonet `interfaceid`.
     pub interface_id: Option<[u8; 16]>,
 }
+
+/// Longest `profileid` libvirt keeps: its buffer holds 40 bytes with the terminating NUL.
+pub const PROFILE_ID_MAX: usize = 39;
 
 impl VirtualPort {
     /// Reads `<virtualport>`; ids are generated as `how` asks (SPEC §1.3).
@@ -138,7 +145,7 @@ impl VirtualPort {
                 })?),
             };
         if kind.is_none() && how.require_type {
-            return Err(ConfError::XmlDetail(
+            return Err(ConfError::XmlError(
                 "missing required virtualport type".into(),
             ));
         }
@@ -147,18 +154,23 @@ impl VirtualPort {
             ..VirtualPort::default()
         };
         if let Some(p) = child(node, "parameters") {
-            vp.manager_id = parse_bounded(p, "managerid", 0xff)?.map(|v| v as u8);
-            vp.type_id = parse_bounded(p, "typeid", 0xff_ffff)?;
-            vp.type_id_version = parse_bounded(p, "typeidversion", 0xff)?.map(|v| v as u8);
+            vp.manager_id = parse_bounded(p, "managerid", "of", 0xff)?.map(|v| v as u8);
+            vp.type_id = parse_bounded(p, "typeid", "for", 0xff_ffff)?;
+            vp.type_id_version = parse_bounded(p, "typeidversion", "of", 0xff)?.map(|v| v as u8);
             vp.instance_id = parse_uuid_attr(p, "instanceid")?;
-            vp.profile_id = p.attribute("profileid").map(str::to_owned);
+            if let Some(id) = p.attribute("profileid") {
+                if id.len() > PROFILE_ID_MAX {
+                    return Err(ConfError::XmlError("profileid parameter too long".into()));
+                }
+                vp.profile_id = (!id.is_empty()).then(|| id.to_owned());
+            }
             vp.interface_id = parse_uuid_attr(p, "interfaceid")?;
         }
         if how.generate_missing {
             vp.generate_missing_ids(generator);
         }
         if how.require_all {
-            vp.check_complete()?;
+            vp.check_complete_with(true)?;
         }
         vp.check_no_extras()?;
         Ok(vp)
@@ -177,59 +189,69 @@ impl VirtualPort {
         }
     }
 
-    /// Every parameter the type needs is present.
+    /// Every parameter the type needs is present, as libvirt checks when it allocates a
+    /// network port (`virNetDevVPortProfileCheckComplete(…, true)`): the ids it would
+    /// generate there (802.1Qbg `instanceid`, openvswitch `interfaceid`) are not required;
+    /// call [`VirtualPort::generate_missing_ids`] to fill them.
     pub fn check_complete(&self) -> Result<(), ConfError> {
-        let missing = |what: &str| {
-            Err(ConfError::XmlDetail(format!(
-                "missing {what} for virtualport type '{}'",
-                self.kind.map_or("none", VirtualPortType::as_str)
-            )))
-        };
-        match self.kind {
-            Some(VirtualPortType::Qbg) => {
-                if self.manager_id.is_none() {
-                    return missing("managerid");
-                }
-                if self.type_id.is_none() {
-                    return missing("typeid");
-                }
-                if self.type_id_version.is_none() {
-                    return missing("typeidversion");
-                }
-            }
-            Some(VirtualPortType::Qbh) if self.profile_id.is_none() => {
-                return missing("profileid");
-            }
-            Some(VirtualPortType::Midonet) if self.interface_id.is_none() => {
-                return missing("interfaceid");
-            }
-            _ => {}
-        }
-        Ok(())
+        self.check_complete_with(false)
     }
 
-    /// No parameter the type does not have.
-    fn check_no_extras(&self) -> Result<(), ConfError> {
-        let extra = |what: &str| {
-            Err(ConfError::XmlDetail(format!(
-                "extra {what} unsupported for <virtualport type='{}'>",
-                self.kind.map_or("none", VirtualPortType::as_str)
-            )))
+    /// `ids_required`: also demand the ids libvirt can generate (the parser's check,
+    /// `virNetDevVPortProfileCheckComplete(…, false)`).
+    fn check_complete_with(&self, ids_required: bool) -> Result<(), ConfError> {
+        use VirtualPortType as T;
+        let missing = match self.kind {
+            Some(T::Qbg) if self.manager_id.is_none() => "managerid",
+            Some(T::Qbg) if self.type_id.is_none() => "typeid",
+            Some(T::Qbg) if self.type_id_version.is_none() => "typeidversion",
+            Some(T::Qbg) if ids_required && self.instance_id.is_none() => "instanceid",
+            Some(T::Qbh) if self.profile_id.is_none() => "profileid",
+            Some(T::OpenVSwitch) if ids_required && self.interface_id.is_none() => "interfaceid",
+            Some(T::Midonet) if self.interface_id.is_none() => "interfaceid",
+            _ => return Ok(()),
         };
-        let qbg_params = self.manager_id.is_some()
-            || self.type_id.is_some()
-            || self.type_id_version.is_some()
-            || self.instance_id.is_some();
-        match self.kind {
-            Some(VirtualPortType::Qbg) if self.profile_id.is_some() => extra("profileid"),
-            Some(VirtualPortType::Qbg) if self.interface_id.is_some() => extra("interfaceid"),
-            Some(VirtualPortType::Qbh) if qbg_params => extra("802.1Qbg parameters"),
-            Some(VirtualPortType::Qbh) if self.interface_id.is_some() => extra("interfaceid"),
-            Some(VirtualPortType::OpenVSwitch) if qbg_params => extra("802.1Qbg parameters"),
-            Some(VirtualPortType::Midonet) if qbg_params => extra("802.1Qbg parameters"),
-            Some(VirtualPortType::Midonet) if self.profile_id.is_some() => extra("profileid"),
-            _ => Ok(()),
+        Err(self.type_error("missing", missing))
+    }
+
+    /// No parameter the type does not have, named one at a time in libvirt's order.
+    /// midonet is not checked at all (libvirt accepts and then ignores its extras).
+    fn check_no_extras(&self) -> Result<(), ConfError> {
+        use VirtualPortType as T;
+        let qbg_extra = [
+            ("managerid", self.manager_id.is_some()),
+            ("typeid", self.type_id.is_some()),
+            ("typeidversion", self.type_id_version.is_some()),
+            ("instanceid", self.instance_id.is_some()),
+        ];
+        let extras: &[(&str, bool)] = match self.kind {
+            Some(T::Qbg) => &[
+                ("profileid", self.profile_id.is_some()),
+                ("interfaceid", self.interface_id.is_some()),
+            ],
+            Some(T::Qbh) => &[
+                qbg_extra[0],
+                qbg_extra[1],
+                qbg_extra[2],
+                qbg_extra[3],
+                ("interfaceid", self.interface_id.is_some()),
+            ],
+            Some(T::OpenVSwitch) => &qbg_extra,
+            Some(T::Midonet) | None => &[],
+        };
+        match extras.iter().find(|(_, set)| *set) {
+            Some((name, _)) => Err(self.type_error("extra", name)),
+            None => Ok(()),
         }
+    }
+
+    /// `missing X in <virtualport type='T'>` / `extra X unsupported in …`.
+    fn type_error(&self, what: &str, param: &str) -> ConfError {
+        let kind = self.kind.map_or("none", VirtualPortType::as_str);
+        let verb = if what == "extra" { " unsupported" } else { "" };
+        ConfError::XmlError(format!(
+            "{what} {param}{verb} in <virtualport type='{kind}'>"
+        ))
     }
 
     /// libvirt's virtualport equality (SPEC §5): the type must match; then 802.1Qbg
@@ -312,36 +334,11 @@ impl VirtualPort {
     }
 
     /// Writes `<virtualport>` as libvirt does: nothing for an untyped one without
-    /// parameters, and only the parameters the type has.
+    /// parameters, and only the parameters the type has. libvirt prints `profileid`
+    /// without escaping it, so this does too (hence the hand-built element).
     pub fn format(&self, w: &mut XmlWriter) {
         let is = |kinds: &[Option<VirtualPortType>]| kinds.contains(&self.kind);
         use VirtualPortType as T;
-        let qbg = is(&[Some(T::Qbg), None]);
-        let mut params: Vec<(&str, String)> = Vec::new();
-        if qbg {
-            if let Some(v) = self.manager_id {
-                params.push(("managerid", v.to_string()));
-            }
-            if let Some(v) = self.type_id {
-                params.push(("typeid", v.to_string()));
-            }
-            if let Some(v) = self.type_id_version {
-                params.push(("typeidversion", v.to_string()));
-            }
-            if let Some(v) = &self.instance_id {
-                params.push(("instanceid", format_uuid(v)));
-            }
-        }
-        if let Some(v) = &self.interface_id
-            && is(&[Some(T::Midonet), Some(T::OpenVSwitch), None])
-        {
-            params.push(("interfaceid", format_uuid(v)));
-        }
-        if let Some(v) = &self.profile_id
-            && is(&[Some(T::OpenVSwitch), Some(T::Qbh), None])
-        {
-            params.push(("profileid", v.clone()));
-        }
         // libvirt decides "no parameters" on what is set, not on what the type prints.
         let none_set = self.manager_id.is_none()
             && self.type_id.is_none()
@@ -352,31 +349,61 @@ impl VirtualPort {
         if self.kind.is_none() && none_set {
             return;
         }
-        w.start("virtualport");
+        let mut out = String::from("<virtualport");
         if let Some(k) = self.kind {
-            w.attr("type", k.as_str());
+            out.push_str(&format!(" type='{}'", k.as_str()));
         }
-        if !none_set {
-            w.start("parameters");
-            for (k, v) in &params {
-                w.attr(k, v);
+        if none_set {
+            out.push_str("/>\n");
+            w.raw_lines(&out);
+            return;
+        }
+        out.push_str(">\n  <parameters");
+        if is(&[Some(T::Qbg), None]) {
+            if let Some(v) = self.manager_id {
+                out.push_str(&format!(" managerid='{v}'"));
             }
-            w.end();
+            if let Some(v) = self.type_id {
+                out.push_str(&format!(" typeid='{v}'"));
+            }
+            if let Some(v) = self.type_id_version {
+                out.push_str(&format!(" typeidversion='{v}'"));
+            }
+            if let Some(v) = &self.instance_id {
+                out.push_str(&format!(" instanceid='{}'", format_uuid(v)));
+            }
         }
-        w.end();
+        if let Some(v) = &self.interface_id
+            && is(&[Some(T::Midonet), Some(T::OpenVSwitch), None])
+        {
+            out.push_str(&format!(" interfaceid='{}'", format_uuid(v)));
+        }
+        if let Some(v) = &self.profile_id
+            && is(&[Some(T::OpenVSwitch), Some(T::Qbh), None])
+        {
+            out.push_str(&format!(" profileid='{v}'"));
+        }
+        out.push_str("/>\n</virtualport>\n");
+        w.raw_lines(&out);
     }
 }
 
-fn parse_bounded(node: Node<'_, '_>, name: &str, max: u32) -> Result<Option<u32>, ConfError> {
+/// `virStrToLong_ui` (base 0, so `0x`/octal forms, and a minus sign wraps like C) bounded
+/// by `max`. libvirt words the range error "value of X" except for typeid ("value for").
+fn parse_bounded(
+    node: Node<'_, '_>,
+    name: &str,
+    preposition: &str,
+    max: u32,
+) -> Result<Option<u32>, ConfError> {
     let Some(text) = node.attribute(name) else {
         return Ok(None);
     };
-    let value = parse_u64_base0(text)
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| ConfError::XmlDetail(format!("cannot parse value of {name} parameter")))?;
+    let value = to_ui(text, 0)
+        .ok_or_else(|| ConfError::XmlError(format!("cannot parse value of {name} parameter")))?;
     if value > max {
-        return Err(ConfError::XmlDetail(format!(
-            "value of {name} out of range"
+        return Err(ConfError::XmlError(format!(
+            "value {preposition} {name} out of range"
         )));
     }
     Ok(Some(value))
@@ -385,12 +412,11 @@ fn parse_bounded(node: Node<'_, '_>, name: &str, max: u32) -> Result<Option<u32>
 fn parse_uuid_attr(node: Node<'_, '_>, name: &str) -> Result<Option<[u8; 16]>, ConfError> {
     match node.attribute(name) {
         None => Ok(None),
-        Some(text) => parse_uuid(text).map(Some).ok_or_else(|| {
-            ConfError::XmlDetail(format!("cannot parse {name} parameter as a uuid"))
-        }),
+        Some(text) => parse_uuid(text)
+            .map(Some)
+            .ok_or_else(|| ConfError::XmlError(format!("cannot parse {name} parameter as a uuid"))),
     }
 }
-
 // ---------------------------------------------------------------------------------------
 // <bandwidth>
 // ---------------------------------------------------------------------------------------
@@ -410,28 +436,31 @@ pub struct BandwidthRate {
 
 impl BandwidthRate {
     fn parse(node: Node<'_, '_>) -> Result<BandwidthRate, ConfError> {
+        // `virStrToLong_ullp` in base 10, as libvirt converts each rate.
         let num = |name: &str| -> Result<Option<u64>, ConfError> {
-            attr_parse::<u64>(node, name).map_err(|_| {
-                ConfError::Unsupported(format!(
-                    "could not convert bandwidth {name} value '{}'",
-                    node.attribute(name).unwrap_or_default()
-                ))
+            let Some(v) = node.attribute(name) else {
+                return Ok(None);
+            };
+            to_ullp(v, 10).map(Some).ok_or_else(|| {
+                ConfError::Unsupported(format!("could not convert bandwidth {name} value '{v}'"))
             })
         };
+        // libvirt's order: average converted, presence checked, then the others converted.
         let average = num("average")?;
-        let peak = num("peak")?;
-        let burst = num("burst")?;
-        let floor = num("floor")?;
-        if average.is_none() && floor.is_none() {
+        let has = |name: &str| node.attribute(name).is_some();
+        if average.is_none() && !has("floor") {
             return Err(ConfError::XmlDetail(
                 "Missing mandatory average or floor attributes".into(),
             ));
         }
-        if (peak.is_some() || burst.is_some()) && average.is_none() {
+        if (has("peak") || has("burst")) && average.is_none() {
             return Err(ConfError::Unsupported(
                 "'peak' and 'burst' require 'average' attribute".into(),
             ));
         }
+        let peak = num("peak")?;
+        let burst = num("burst")?;
+        let floor = num("floor")?;
         Ok(BandwidthRate {
             average: average.unwrap_or(0),
             peak: peak.unwrap_or(0),
@@ -545,60 +574,55 @@ pub struct Vlan {
 }
 
 impl Vlan {
-    /// Reads `<vlan>`.
+    /// Reads `<vlan>` with libvirt's checks in libvirt's order.
     pub fn parse(node: Node<'_, '_>) -> Result<Vlan, ConfError> {
+        let tags = xp_children(node, "tag");
+        if tags.is_empty() {
+            return Err(ConfError::XmlError(
+                "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement"
+                    .into(),
+            ));
+        }
         let mut vlan = Vlan::default();
-        for tag in children(node, "tag") {
-            let id: u32 = match attr_parse(tag, "id")? {
-                Some(id) => id,
-                None => {
-                    return Err(ConfError::XmlDetail(
-                        "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement"
-                            .into(),
-                    ));
-                }
-            };
+        for tag in tags {
+            let id = prop_uint_required(tag, "id", 10)?;
             if id > 4095 {
-                return Err(ConfError::XmlDetail(format!(
+                return Err(ConfError::XmlError(format!(
                     "vlan tag id {id} too large (maximum 4095)"
                 )));
             }
-            if let Some(mode) = tag.attribute("nativeMode") {
-                let mode = match mode {
-                    "tagged" => VlanNativeMode::Tagged,
-                    "untagged" => VlanNativeMode::Untagged,
-                    other => return Err(invalid(tag, "attribute 'nativeMode'", other).into()),
-                };
+            let modes = [
+                ("tagged", VlanNativeMode::Tagged),
+                ("untagged", VlanNativeMode::Untagged),
+            ];
+            if let Some(mode) = prop_enum(tag, "nativeMode", &modes)? {
                 if vlan.native.is_some() {
-                    return Err(ConfError::XmlDetail("duplicate native vlan setting".into()));
+                    return Err(ConfError::XmlError("duplicate native vlan setting".into()));
                 }
                 vlan.native = Some((mode, id));
             }
             vlan.tags.push(id);
         }
-        if vlan.tags.is_empty() {
-            return Err(ConfError::XmlDetail(
-                "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement"
-                    .into(),
-            ));
-        }
         vlan.trunk = vlan.tags.len() > 1;
-        if let Some(trunk) = node.attribute("trunk") {
-            if trunk.eq_ignore_ascii_case("yes") {
-                vlan.trunk = true;
-            } else if !trunk.eq_ignore_ascii_case("no") {
-                return Err(ConfError::XmlDetail(format!(
-                    "invalid \"trunk='{trunk}'\" in <vlan> - must be yes or no"
-                )));
-            } else if vlan.tags.len() > 1 {
-                return Err(ConfError::XmlDetail(format!(
-                    "invalid \"trunk='{trunk}'\" in <vlan> - trunk='yes' is required for more than one vlan tag"
-                )));
-            } else if vlan.native.is_some() {
-                return Err(ConfError::XmlDetail(
-                    "invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id"
-                        .into(),
-                ));
+        if let Some(trunk) = xp_attr(node, "trunk") {
+            vlan.trunk = trunk.eq_ignore_ascii_case("yes");
+            if !vlan.trunk {
+                if vlan.tags.len() > 1 {
+                    return Err(ConfError::XmlError(format!(
+                        "invalid \"trunk='{trunk}'\" in <vlan> - trunk='yes' is required for more than one vlan tag"
+                    )));
+                }
+                if vlan.native.is_some() {
+                    return Err(ConfError::XmlError(
+                        "invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id"
+                            .into(),
+                    ));
+                }
+                if !trunk.eq_ignore_ascii_case("no") {
+                    return Err(ConfError::XmlError(format!(
+                        "invalid \"trunk='{trunk}'\" in <vlan> - must be yes or no"
+                    )));
+                }
             }
         }
         Ok(vlan)
@@ -650,16 +674,11 @@ pub struct PortOptions {
 }
 
 impl PortOptions {
-    /// Reads `<port>`.
+    /// Reads `<port>`: `isolated` is a yes/no tristate (libvirt refuses `on`/`off` here).
     pub fn parse(node: Node<'_, '_>) -> Result<PortOptions, ConfError> {
-        let isolated = match node.attribute("isolated") {
-            None => None,
-            Some(v) => Some(
-                oxvirt_xml::read::parse_yes_no(v)
-                    .ok_or_else(|| invalid(node, "attribute 'isolated'", v))?,
-            ),
-        };
-        Ok(PortOptions { isolated })
+        Ok(PortOptions {
+            isolated: prop_tristate(node, "isolated")?,
+        })
     }
 
     /// Writes `<port isolated=…/>` when set.

@@ -26,7 +26,7 @@ mod ip;
 mod metadata;
 mod portgroup;
 mod route;
-mod util;
+pub(crate) mod util;
 
 pub use dns::{DnsForwarder, DnsHost, DnsSrv, DnsTxt, NetworkDns};
 pub use forward::{
@@ -188,7 +188,8 @@ fn parse_bandwidth(node: Node<'_, '_>) -> Result<Option<Bandwidth>, ConfError> {
 impl NetworkDef {
     /// Parses network XML text.
     pub fn parse_str(xml: &str, generator: &mut dyn Generator) -> Result<NetworkDef, ConfError> {
-        let doc = oxvirt_xml::parse_document(xml)?;
+        let doc = oxvirt_xml::parse_document(xml)
+            .map_err(|e| ConfError::from(e).in_document("network_definition", xml))?;
         let root = doc.root_element();
         if root.tag_name().name() != "network" {
             return Err(xml_error(format!(
@@ -205,8 +206,7 @@ impl NetworkDef {
         generator: &mut dyn Generator,
     ) -> Result<NetworkDef, ConfError> {
         let mut def = NetworkDef {
-            name: xp_child_string(node, "name")
-                .ok_or_else(|| xml_detail("missing name information"))?,
+            name: xp_child_string(node, "name").ok_or(ConfError::NoName)?,
             ..NetworkDef::default()
         };
         if def.name.contains('/') {

@@ -232,51 +232,301 @@ numbered_enum! {
 }
 
 impl ErrorNumber {
-    /// libvirt's prefix for this code, as `virErrorMsg` words it when the caller supplies
-    /// extra text. `%s` stands for that text. Codes that are not listed use their
-    /// extra text alone.
-    pub fn template(self) -> &'static str {
+    /// libvirt's `(msg, msginfo)` pair for this code (`virErrorMsgStrings` in libvirt 9.0):
+    /// the text of an error reported without detail, and the format string that wraps a
+    /// caller's detail (`%s`).
+    fn messages(self) -> (&'static str, &'static str) {
         use ErrorNumber as E;
         match self {
-            E::InternalError => "internal error: %s",
-            E::NoSupport => "this function is not supported by the connection driver: %s",
-            E::InvalidConn => "invalid connection pointer in %s",
-            E::InvalidDomain => "invalid domain pointer in %s",
-            E::InvalidArg => "invalid argument: %s",
-            E::OperationFailed => "operation failed: %s",
-            E::OsType => "unknown OS type %s",
-            E::NoName => "missing name information in %s",
-            E::NoDevice => "missing devices information for %s",
-            E::XmlError => "XML description is invalid or not well formed",
-            E::DomExist => "operation failed: %s",
-            E::OperationDenied => "operation forbidden: %s",
-            E::OpenFailed => "failed to open configuration file %s",
-            E::ReadFailed => "failed to read configuration file %s",
-            E::ParseFailed => "failed to parse configuration file %s",
-            E::XmlDetail => "XML error: %s",
-            E::InvalidNetwork => "invalid network pointer in %s",
-            E::NetworkExist => "this network exists already",
-            E::Rpc => "RPC error",
-            E::NoDomain => "Domain not found: %s",
-            E::NoNetwork => "Network not found: %s",
-            E::InvalidMac => "invalid MAC address: %s",
-            E::AuthFailed => "authentication failed: %s",
-            E::NoSecurityModel => "Security model not found: %s",
-            E::OperationInvalid => "Requested operation is not valid: %s",
-            E::ConfigUnsupported => "unsupported configuration: %s",
-            E::OperationTimeout => "Timed out during operation: %s",
-            E::ArgumentUnsupported => "argument unsupported: %s",
-            E::OperationAborted => "operation aborted: %s",
-            E::OperationUnsupported => "Operation not supported: %s",
-            E::ResourceBusy => "resource busy: %s",
-            E::AccessDenied => "access denied: %s",
-            E::XmlInvalidSchema => "XML document failed to validate against schema: %s",
-            E::DeviceMissing => "device not found: %s",
-            E::InvalidNetworkPort => "invalid network port pointer in %s",
-            E::NoNetworkPort => "network port not found: %s",
-            E::MultipleDomains => "Multiple domains found: %s",
-            _ => "%s",
+            E::Ok => ("", "%s"),
+            E::InternalError => ("internal error", "internal error: %s"),
+            E::NoMemory => ("out of memory", "out of memory: %s"),
+            E::NoSupport => (
+                "this function is not supported by the connection driver",
+                "this function is not supported by the connection driver: %s",
+            ),
+            E::UnknownHost => ("unknown host", "unknown host %s"),
+            E::NoConnect => (
+                "no connection driver available",
+                "no connection driver available for %s",
+            ),
+            E::InvalidConn => (
+                "invalid connection pointer in",
+                "invalid connection pointer in %s",
+            ),
+            E::InvalidDomain => ("invalid domain pointer in", "invalid domain pointer in %s"),
+            E::InvalidArg => ("invalid argument", "invalid argument: %s"),
+            E::OperationFailed => ("operation failed", "operation failed: %s"),
+            E::GetFailed => ("GET operation failed", "GET operation failed: %s"),
+            E::PostFailed => ("POST operation failed", "POST operation failed: %s"),
+            E::HttpError => (
+                "got unknown HTTP error code",
+                "got unknown HTTP error code %s",
+            ),
+            E::SexprSerial => (
+                "failed to serialize S-Expr",
+                "failed to serialize S-Expr: %s",
+            ),
+            E::NoXen => (
+                "could not use Xen hypervisor entry",
+                "could not use Xen hypervisor entry %s",
+            ),
+            E::XenCall => ("failed Xen syscall", "failed Xen syscall %s"),
+            E::OsType => ("unknown OS type", "unknown OS type %s"),
+            E::NoKernel => (
+                "missing kernel information",
+                "missing kernel information: %s",
+            ),
+            E::NoRoot => (
+                "missing root device information",
+                "missing root device information in %s",
+            ),
+            E::NoSource => (
+                "missing source information for device",
+                "missing source information for device %s",
+            ),
+            E::NoTarget => (
+                "missing target information for device",
+                "missing target information for device %s",
+            ),
+            E::NoName => ("missing name information", "missing name information in %s"),
+            E::NoOs => (
+                "missing operating system information",
+                "missing operating system information for %s",
+            ),
+            E::NoDevice => (
+                "missing devices information",
+                "missing devices information for %s",
+            ),
+            E::NoXenstore => (
+                "could not connect to Xen Store",
+                "could not connect to Xen Store %s",
+            ),
+            E::DriverFull => (
+                "too many drivers registered",
+                "too many drivers registered in %s",
+            ),
+            E::CallFailed => ("library call failed", "library call failed: %s"),
+            E::XmlError => (
+                "XML description is invalid or not well formed",
+                "XML error: %s",
+            ),
+            E::DomExist => ("this domain exists already", "domain %s exists already"),
+            E::OperationDenied => (
+                "operation forbidden for read only access",
+                "operation forbidden: %s",
+            ),
+            E::OpenFailed => (
+                "failed to open configuration file",
+                "failed to open configuration file %s",
+            ),
+            E::ReadFailed => (
+                "failed to read configuration file",
+                "failed to read configuration file %s",
+            ),
+            E::ParseFailed => (
+                "failed to parse configuration file",
+                "failed to parse configuration file %s",
+            ),
+            E::ConfSyntax => (
+                "configuration file syntax error",
+                "configuration file syntax error: %s",
+            ),
+            E::WriteFailed => (
+                "failed to write configuration file",
+                "failed to write configuration file: %s",
+            ),
+            E::XmlDetail => ("parser error", "%s"),
+            E::InvalidNetwork => (
+                "invalid network pointer in",
+                "invalid network pointer in %s",
+            ),
+            E::NetworkExist => ("this network exists already", "network %s exists already"),
+            E::SystemError => ("system call error", "%s"),
+            E::Rpc => ("RPC error", "%s"),
+            E::GnutlsError => ("GNUTLS call error", "%s"),
+            E::WarNoNetwork => (
+                "Failed to find the network",
+                "Failed to find the network: %s",
+            ),
+            E::NoDomain => ("Domain not found", "Domain not found: %s"),
+            E::NoNetwork => ("Network not found", "Network not found: %s"),
+            E::InvalidMac => ("invalid MAC address", "invalid MAC address: %s"),
+            E::AuthFailed => ("authentication failed", "authentication failed: %s"),
+            E::InvalidStoragePool => (
+                "invalid storage pool pointer in",
+                "invalid storage pool pointer in %s",
+            ),
+            E::InvalidStorageVol => (
+                "invalid storage volume pointer in",
+                "invalid storage volume pointer in %s",
+            ),
+            E::WarNoStorage => (
+                "Failed to find a storage driver",
+                "Failed to find a storage driver: %s",
+            ),
+            E::NoStoragePool => ("Storage pool not found", "Storage pool not found: %s"),
+            E::NoStorageVol => ("Storage volume not found", "Storage volume not found: %s"),
+            E::WarNoNode => (
+                "Failed to find a node driver",
+                "Failed to find a node driver: %s",
+            ),
+            E::InvalidNodeDevice => (
+                "invalid node device pointer",
+                "invalid node device pointer in %s",
+            ),
+            E::NoNodeDevice => ("Node device not found", "Node device not found: %s"),
+            E::NoSecurityModel => ("Security model not found", "Security model not found: %s"),
+            E::OperationInvalid => (
+                "Requested operation is not valid",
+                "Requested operation is not valid: %s",
+            ),
+            E::WarNoInterface => (
+                "Failed to find the interface",
+                "Failed to find the interface: %s",
+            ),
+            E::NoInterface => ("Interface not found", "Interface not found: %s"),
+            E::InvalidInterface => (
+                "invalid interface pointer in",
+                "invalid interface pointer in %s",
+            ),
+            E::MultipleInterfaces => (
+                "multiple matching interfaces found",
+                "multiple matching interfaces found: %s",
+            ),
+            E::WarNoNwfilter => (
+                "Failed to start the nwfilter driver",
+                "Failed to start the nwfilter driver: %s",
+            ),
+            E::InvalidNwfilter => ("Invalid network filter", "Invalid network filter: %s"),
+            E::NoNwfilter => ("Network filter not found", "Network filter not found: %s"),
+            E::BuildFirewall => (
+                "Error while building firewall",
+                "Error while building firewall: %s",
+            ),
+            E::WarNoSecret => (
+                "Failed to find a secret storage driver",
+                "Failed to find a secret storage driver: %s",
+            ),
+            E::InvalidSecret => ("Invalid secret", "Invalid secret: %s"),
+            E::NoSecret => ("Secret not found", "Secret not found: %s"),
+            E::ConfigUnsupported => ("unsupported configuration", "unsupported configuration: %s"),
+            E::OperationTimeout => (
+                "Timed out during operation",
+                "Timed out during operation: %s",
+            ),
+            E::MigratePersistFailed => (
+                "Failed to make domain persistent after migration",
+                "Failed to make domain persistent after migration: %s",
+            ),
+            E::HookScriptFailed => (
+                "Hook script execution failed",
+                "Hook script execution failed: %s",
+            ),
+            E::InvalidDomainSnapshot => ("Invalid domain snapshot", "Invalid domain snapshot: %s"),
+            E::NoDomainSnapshot => ("Domain snapshot not found", "Domain snapshot not found: %s"),
+            E::InvalidStream => ("invalid stream pointer", "invalid stream pointer in %s"),
+            E::ArgumentUnsupported => ("argument unsupported", "argument unsupported: %s"),
+            E::StorageProbeFailed => ("Storage pool probe failed", "Storage pool probe failed: %s"),
+            E::StoragePoolBuilt => (
+                "Storage pool already built",
+                "Storage pool already built: %s",
+            ),
+            E::SnapshotRevertRisky => ("revert requires force", "revert requires force: %s"),
+            E::OperationAborted => ("operation aborted", "operation aborted: %s"),
+            E::AuthCancelled => ("authentication cancelled", "authentication cancelled: %s"),
+            E::NoDomainMetadata => ("metadata not found", "metadata not found: %s"),
+            E::MigrateUnsafe => ("Unsafe migration", "Unsafe migration: %s"),
+            E::Overflow => ("numerical overflow", "numerical overflow: %s"),
+            E::BlockCopyActive => ("block copy still active", "block copy still active: %s"),
+            E::OperationUnsupported => ("Operation not supported", "Operation not supported: %s"),
+            E::Ssh => ("SSH transport error", "SSH transport error: %s"),
+            E::AgentUnresponsive => (
+                "Guest agent is not responding",
+                "Guest agent is not responding: %s",
+            ),
+            E::ResourceBusy => ("resource busy", "resource busy: %s"),
+            E::AccessDenied => ("access denied", "access denied: %s"),
+            E::DbusService => ("error from service", "error from service: %s"),
+            E::StorageVolExist => (
+                "this storage volume exists already",
+                "storage volume %s exists already",
+            ),
+            E::CpuIncompatible => (
+                "the CPU is incompatible with host CPU",
+                "the CPU is incompatible with host CPU: %s",
+            ),
+            E::XmlInvalidSchema => (
+                "XML document failed to validate against schema",
+                "XML document failed to validate against schema: %s",
+            ),
+            E::MigrateFinishOk => (
+                "migration successfully aborted",
+                "migration successfully aborted: %s",
+            ),
+            E::AuthUnavailable => (
+                "authentication unavailable",
+                "authentication unavailable: %s",
+            ),
+            E::NoServer => ("Server not found", "Server not found: %s"),
+            E::NoClient => ("Client not found", "Client not found: %s"),
+            E::AgentUnsynced => (
+                "guest agent replied with wrong id to guest-sync command",
+                "guest agent replied with wrong id to guest-sync command: %s",
+            ),
+            E::Libssh => ("libssh transport error", "libssh transport error: %s"),
+            E::DeviceMissing => ("device not found", "device not found: %s"),
+            E::InvalidNwfilterBinding => (
+                "Invalid network filter binding",
+                "Invalid network filter binding: %s",
+            ),
+            E::NoNwfilterBinding => (
+                "Network filter binding not found",
+                "Network filter binding not found: %s",
+            ),
+            E::InvalidDomainCheckpoint => {
+                ("Invalid domain checkpoint", "Invalid domain checkpoint: %s")
+            }
+            E::NoDomainCheckpoint => (
+                "Domain checkpoint not found",
+                "Domain checkpoint not found: %s",
+            ),
+            E::NoDomainBackup => (
+                "Domain backup job id not found",
+                "Domain backup job id not found: %s",
+            ),
+            E::InvalidNetworkPort => (
+                "Invalid network port pointer",
+                "Invalid network port pointer: %s",
+            ),
+            E::NetworkPortExist => (
+                "this network port exists already",
+                "network port %s exists already",
+            ),
+            E::NoNetworkPort => ("network port not found", "network port not found: %s"),
+            E::NoHostname => ("no hostname found", "no hostname found: %s"),
+            E::CheckpointInconsistent => ("checkpoint inconsistent", "checkpoint inconsistent: %s"),
+            E::MultipleDomains => (
+                "multiple matching domains found",
+                "multiple matching domains found: %s",
+            ),
+            // Added after 9.0 (libvirt 9.7); same wording as `VIR_ERR_NO_DOMAIN_METADATA`.
+            E::NoNetworkMetadata => ("metadata not found", "metadata not found: %s"),
         }
+    }
+
+    /// libvirt's format for this code when the caller supplies detail text (what
+    /// `virErrorMsg(code, info)` returns and clients see in `str1`). `%s` stands for the
+    /// detail; some codes (`VIR_ERR_XML_DETAIL`, `VIR_ERR_SYSTEM_ERROR`, …) are `%s` alone,
+    /// so the detail is the whole message.
+    pub fn template(self) -> &'static str {
+        self.messages().1
+    }
+
+    /// libvirt's text for this code when the caller supplies no detail
+    /// (`virErrorMsg(code, NULL)`), e.g. `missing name information` for `VIR_ERR_NO_NAME`.
+    pub fn message(self) -> &'static str {
+        self.messages().0
     }
 }
 
@@ -335,6 +585,19 @@ impl VirError {
             domain,
             str1: Some("%s".to_owned()),
             str2: Some(message.clone()),
+            message,
+        }
+    }
+
+    /// An error reported without detail (`virReportError(code, NULL)`): the message is the
+    /// code's fixed text, which libvirt also puts in `str1`; `str2` is empty.
+    pub fn bare(code: ErrorNumber, domain: ErrorDomain) -> Self {
+        let message = code.message().to_owned();
+        Self {
+            code,
+            domain,
+            str1: Some(message.clone()),
+            str2: None,
             message,
         }
     }
@@ -399,5 +662,54 @@ mod tests {
         assert_eq!(ErrorNumber::from_code(99), Some(ErrorNumber::DeviceMissing));
         assert_eq!(ErrorDomain::from_code(55), Some(ErrorDomain::Access));
         assert_eq!(ErrorNumber::from_code(1000), None);
+    }
+
+    #[test]
+    fn test_new_xml_error_prefixes_detail_like_virerror() {
+        let e = VirError::new(ErrorNumber::XmlError, ErrorDomain::Network, "bad");
+
+        assert_eq!(
+            (e.message.as_str(), e.str1.as_deref()),
+            ("XML error: bad", Some("XML error: %s"))
+        );
+    }
+
+    #[test]
+    fn test_new_xml_detail_message_is_detail_alone() {
+        let e = VirError::new(
+            ErrorNumber::XmlDetail,
+            ErrorDomain::Xml,
+            "invalid char in name: /",
+        );
+
+        assert_eq!(
+            (e.message.as_str(), e.str1.as_deref()),
+            ("invalid char in name: /", Some("%s"))
+        );
+    }
+
+    #[test]
+    fn test_bare_no_name_has_fixed_text_and_no_detail() {
+        let e = VirError::bare(ErrorNumber::NoName, ErrorDomain::Network);
+
+        assert_eq!(
+            (e.message.as_str(), e.str1.as_deref(), e.str2.as_deref()),
+            (
+                "missing name information",
+                Some("missing name information"),
+                None
+            )
+        );
+    }
+
+    #[test]
+    fn test_template_covers_every_code_of_libvirt_9() {
+        let missing: Vec<i32> = (1..=111)
+            .filter_map(ErrorNumber::from_code)
+            .filter(|c| c.message().is_empty() || !c.template().contains("%s"))
+            .map(ErrorNumber::code)
+            .collect();
+
+        assert_eq!(missing, Vec::<i32>::new());
     }
 }

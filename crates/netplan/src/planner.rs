@@ -960,9 +960,10 @@ impl Planner {
                 // settings (not checked when the backend is passt).
                 if old.backend.kind.as_deref() != Some("passt") && old.source != new.source {
                     self.note("R-TYPE-SAME", "vhost-user socket settings differ");
+                    // SPEC §3 (newest source) words this one "socket config".
                     return Err(check_fail(
                         "socket-change",
-                        "unable to change config on 'vhostuser' network type",
+                        "unable to change socket config on 'vhostuser' network type",
                     ));
                 }
                 Ok(false)

@@ -91,11 +91,9 @@ impl NetworkResolver for NetworkDefResolver {
                 format!("no network with matching name '{name}'"),
             )
         })?;
-        // A named portgroup, or the network's default one when none is named.
-        let portgroup = match iface.portgroup() {
-            Some(pg) => net.portgroups.iter().find(|p| p.name == pg),
-            None => net.portgroups.iter().find(|p| p.is_default),
-        };
+        // A named portgroup, or the network's default one when none is named. A name the
+        // network does not have selects nothing, silently, as in libvirt's port allocation.
+        let portgroup = net.portgroup(iface.portgroup());
         let forward = net.forward.as_ref();
         let mode = forward.map_or(ForwardMode::None, |f| f.mode);
         let bridge = net.bridge.as_ref().and_then(|b| b.name.clone());
@@ -107,13 +105,6 @@ impl NetworkResolver for NetworkDefResolver {
                 MacTableManager::Kernel => "kernel".to_owned(),
                 MacTableManager::Libvirt => "libvirt".to_owned(),
             });
-        if let (Some(pg), None) = (iface.portgroup(), portgroup) {
-            return Err(net_error(
-                ErrorNumber::ConfigUnsupported,
-                format!("unable to find portgroup '{pg}' in network '{name}'"),
-            ));
-        }
-
         let mut actual = ActualNet::new(NetType::Network);
         // Interface settings win; the portgroup, then the network fill the gaps.
         actual.bandwidth = iface

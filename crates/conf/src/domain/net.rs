@@ -14,8 +14,9 @@
 //! planner (`oxvirt-netplan`) compares interfaces through them.
 
 use super::device_info::DeviceInfo;
-use super::util::{format_uuid, invalid_attr, parse_on_off, parse_uuid, parse_yes_no};
+use super::util::{format_uuid, parse_on_off, parse_yes_no};
 use crate::netdev::{Bandwidth, MacAddr, PortOptions, VirtualPort, VirtualPortParse, Vlan};
+use crate::network::util::{parse_uuid, prop_uint, to_i64, to_ui, to_ull_wrapping};
 use crate::{ConfError, FormatFlags, ParseCtx};
 use oxvirt_xml::read::{child, children};
 use oxvirt_xml::{RawElement, XmlWriter};
@@ -280,6 +281,8 @@ pub struct ActualNet {
     pub direct_mode: Option<MacvtapMode>,
     /// The VF (`hostdev`), verbatim.
     pub hostdev: Option<RawElement>,
+    /// `managed='yes'` on `<actual type='hostdev'>`.
+    pub hostdev_managed: bool,
     /// The merged virtualport (interface, portgroup, network).
     pub virtualport: Option<VirtualPort>,
     /// Effective bandwidth.
@@ -304,6 +307,7 @@ impl ActualNet {
             direct_dev: None,
             direct_mode: None,
             hostdev: None,
+            hostdev_managed: false,
             virtualport: None,
             bandwidth: None,
             vlan: None,
@@ -313,45 +317,78 @@ impl ActualNet {
         }
     }
 
-    /// Reads `<actual>` from status XML.
+    /// Reads `<actual>` from status XML (libvirt's `virDomainActualNetDefParseXML`).
     pub fn parse(node: Node<'_, '_>, ctx: &mut ParseCtx<'_>) -> Result<ActualNet, ConfError> {
-        let ty = node.attribute("type").unwrap_or("network");
-        let net_type = NetType::from_name(ty).ok_or_else(|| {
-            ConfError::Internal(format!(
-                "unknown type '{ty}' in interface's <actual> element"
-            ))
-        })?;
+        let ty = required(node, "type")?;
+        let net_type = NetType::from_name(ty).ok_or_else(|| invalid_attr(node, "type", ty))?;
+        if !matches!(
+            net_type,
+            NetType::Bridge | NetType::Direct | NetType::Hostdev | NetType::Network
+        ) {
+            return Err(ConfError::Internal(format!(
+                "unsupported type '{ty}' in interface's <actual> element"
+            )));
+        }
         let mut a = ActualNet::new(net_type);
         a.trust_guest_rx_filters = tristate_bool(node, "trustGuestRxFilters")?;
-        if let Some(src) = child(node, "source") {
-            match net_type {
-                NetType::Bridge | NetType::Network => {
-                    a.bridge = src.attribute("bridge").map(str::to_owned);
-                    a.mac_table_manager = src.attribute("macTableManager").map(str::to_owned);
-                }
-                NetType::Direct => {
+        if let Some(vp) = child(node, "virtualport") {
+            if net_type == NetType::Network {
+                return Err(ConfError::Internal(format!(
+                    "<virtualport> element unsupported for type='{ty}' in interface's <actual> element"
+                )));
+            }
+            // The ids were generated when the port was allocated: none are invented here.
+            let how = VirtualPortParse {
+                generate_missing: false,
+                require_type: true,
+                require_all: true,
+            };
+            a.virtualport = Some(VirtualPort::parse(vp, how, &mut *ctx.generator)?);
+        }
+        match net_type {
+            NetType::Direct => {
+                if let Some(src) = child(node, "source") {
                     a.direct_dev = src.attribute("dev").map(str::to_owned);
                     a.direct_mode = Some(macvtap_mode(src)?);
                 }
-                NetType::Hostdev => a.hostdev = Some(RawElement::from_node(src)),
-                _ => {}
             }
-        }
-        if let Some(c) = child(node, "class") {
-            a.class_id = super::util::attr_u32(c, "id")?;
-        }
-        a.vlan = child(node, "vlan").map(Vlan::parse).transpose()?;
-        if let Some(vp) = child(node, "virtualport") {
-            a.virtualport = Some(VirtualPort::parse(
-                vp,
-                VirtualPortParse::default(),
-                &mut *ctx.generator,
-            )?);
+            NetType::Hostdev => {
+                a.hostdev_managed = tristate_bool(node, "managed")?.unwrap_or(false);
+                a.hostdev = child(node, "source").map(RawElement::from_node);
+            }
+            _ => {
+                if let Some(id) = child(node, "class")
+                    .and_then(|c| c.attribute("id"))
+                    .filter(|id| !id.is_empty())
+                {
+                    a.class_id = Some(to_ui(id, 10).ok_or_else(|| {
+                        ConfError::Internal(format!("Unable to parse class id '{id}'"))
+                    })?);
+                }
+                if let Some(src) = child(node, "source") {
+                    a.bridge = src.attribute("bridge").map(str::to_owned);
+                    if a.bridge.is_none() && net_type == NetType::Bridge {
+                        return Err(ConfError::Internal(
+                            "Missing <source> element with bridge name in interface's <actual> element"
+                                .into(),
+                        ));
+                    }
+                    if let Some(m) = src.attribute("macTableManager") {
+                        if !matches!(m, "kernel" | "libvirt") {
+                            return Err(ConfError::XmlError(format!(
+                                "Invalid macTableManager setting '{m}' in domain interface's <actual> element"
+                            )));
+                        }
+                        a.mac_table_manager = Some(m.to_owned());
+                    }
+                }
+            }
         }
         a.bandwidth = match child(node, "bandwidth") {
             Some(b) => Bandwidth::parse(b)?,
             None => None,
         };
+        a.vlan = child(node, "vlan").map(Vlan::parse).transpose()?;
         a.isolated = match child(node, "port") {
             Some(p) => PortOptions::parse(p)?.isolated,
             None => None,
@@ -531,6 +568,21 @@ pub struct NetDef {
 /// Tap names libvirt generates itself; an inactive parse drops them.
 const GENERATED_IFNAME_PREFIXES: [&str; 3] = ["vnet", "macvtap", "macvlan"];
 
+/// `VIR_ERR_XML_ERROR` for a value `virXMLProp*` cannot convert; `expected` is the
+/// helper's hint (`" Expected integer value"`, …), empty for enums.
+fn invalid_attr_hint(node: Node<'_, '_>, attr: &str, value: &str, expected: &str) -> ConfError {
+    ConfError::XmlError(format!(
+        "Invalid value for attribute '{attr}' in element '{}': '{value}'.{expected}",
+        node.tag_name().name()
+    ))
+}
+
+/// `virXMLPropEnum` / `virXMLPropTristate*` refusing a value.
+fn invalid_attr(node: Node<'_, '_>, attr: &str, value: &str) -> ConfError {
+    invalid_attr_hint(node, attr, value, "")
+}
+
+/// `virXMLPropTristateBool`: `yes`/`no` only.
 fn tristate_bool(node: Node<'_, '_>, attr: &str) -> Result<Option<bool>, ConfError> {
     match node.attribute(attr) {
         None => Ok(None),
@@ -540,6 +592,7 @@ fn tristate_bool(node: Node<'_, '_>, attr: &str) -> Result<Option<bool>, ConfErr
     }
 }
 
+/// `virXMLPropTristateSwitch`: `on`/`off` only.
 fn tristate_switch(node: Node<'_, '_>, attr: &str) -> Result<Option<bool>, ConfError> {
     match node.attribute(attr) {
         None => Ok(None),
@@ -556,9 +609,10 @@ fn macvtap_mode(src: Node<'_, '_>) -> Result<MacvtapMode, ConfError> {
     }
 }
 
+/// `virXMLPropStringRequired`.
 fn required<'a>(node: Node<'a, '_>, attr: &str) -> Result<&'a str, ConfError> {
     node.attribute(attr).ok_or_else(|| {
-        ConfError::XmlDetail(format!(
+        ConfError::XmlError(format!(
             "Missing required attribute '{attr}' in element '{}'",
             node.tag_name().name()
         ))
@@ -570,17 +624,34 @@ fn require_source<'a, 'i>(
     ty: NetType,
 ) -> Result<Node<'a, 'i>, ConfError> {
     source.ok_or_else(|| {
-        ConfError::XmlDetail(format!("interface type='{ty}' requires a 'source' element"))
+        ConfError::XmlError(format!("interface type='{ty}' requires a 'source' element"))
     })
 }
 
-fn int_attr<T: std::str::FromStr>(node: Node<'_, '_>, attr: &str) -> Result<T, ConfError> {
+/// `virXMLPropInt(…, 10, VIR_XML_PROP_REQUIRED)`: C `strtol` rules, `int` range.
+fn int_attr(node: Node<'_, '_>, attr: &str) -> Result<i32, ConfError> {
     let v = required(node, attr)?;
-    v.trim().parse().map_err(|_| invalid_attr(node, attr, v))
+    to_i64(v, 10)
+        .and_then(|n| i32::try_from(n).ok())
+        .ok_or_else(|| invalid_attr_hint(node, attr, v, " Expected integer value"))
 }
 
+/// `virXMLPropLongLong(…, 0, VIR_XML_PROP_REQUIRED)`.
+fn long_long_attr(node: Node<'_, '_>, attr: &str) -> Result<i64, ConfError> {
+    let v = required(node, attr)?;
+    to_i64(v, 0)
+        .ok_or_else(|| invalid_attr_hint(node, attr, v, " Expected long long integer value"))
+}
+
+/// `virXMLPropUUID(…, VIR_XML_PROP_REQUIRED)`.
+fn uuid_attr(node: Node<'_, '_>, attr: &str) -> Result<[u8; 16], ConfError> {
+    let v = required(node, attr)?;
+    parse_uuid(v).ok_or_else(|| invalid_attr_hint(node, attr, v, " Expected UUID"))
+}
+
+/// `virXMLPropUInt(…, 10, VIR_XML_PROP_NONE)`.
 fn opt_u32(node: Node<'_, '_>, attr: &str) -> Result<Option<u32>, ConfError> {
-    super::util::attr_u32(node, attr)
+    prop_uint(node, attr, 10, false)
 }
 
 fn is_virtio_model(model: Option<&str>) -> bool {
@@ -619,9 +690,9 @@ impl NetDef {
                 let portid = if ctx.live {
                     match src.attribute("portid") {
                         None => None,
-                        Some(p) => {
-                            Some(parse_uuid(p).ok_or_else(|| invalid_attr(src, "portid", p))?)
-                        }
+                        Some(p) => Some(parse_uuid(p).ok_or_else(|| {
+                            invalid_attr_hint(src, "portid", p, " Expected UUID")
+                        })?),
                     }
                 } else {
                     None
@@ -644,12 +715,11 @@ impl NetDef {
             }
             NetType::Vds => {
                 let src = require_source(source_node, net_type)?;
-                let sw = required(src, "switchid")?;
                 NetSource::Vds {
-                    switch_id: parse_uuid(sw).ok_or_else(|| invalid_attr(src, "switchid", sw))?,
-                    port_id: int_attr(src, "portid")?,
+                    switch_id: uuid_attr(src, "switchid")?,
+                    port_id: long_long_attr(src, "portid")?,
                     portgroup_id: required(src, "portgroupid")?.to_owned(),
-                    connection_id: int_attr(src, "connectionid")?,
+                    connection_id: long_long_attr(src, "connectionid")?,
                 }
             }
             NetType::Internal => {
@@ -722,7 +792,7 @@ impl NetDef {
                 let port = int_attr(src, "port")?;
                 let local = if net_type == NetType::Udp {
                     let l = child(src, "local").ok_or_else(|| {
-                        ConfError::XmlDetail(
+                        ConfError::XmlError(
                             "'<local>' element missing for 'udp' socket interface".into(),
                         )
                     })?;
@@ -796,10 +866,10 @@ impl NetDef {
                     None => None,
                     Some(a) => {
                         let mac = MacAddr::parse(a).ok_or_else(|| {
-                            ConfError::XmlDetail(format!("unable to parse mac address '{a}'"))
+                            ConfError::XmlError(format!("unable to parse mac address '{a}'"))
                         })?;
                         if mac.is_multicast() {
-                            return Err(ConfError::XmlDetail(format!(
+                            return Err(ConfError::XmlError(format!(
                                 "expected unicast mac address, found multicast '{a}'"
                             )));
                         }
@@ -807,6 +877,11 @@ impl NetDef {
                     }
                 };
                 let ty = m.attribute("type").map(str::to_owned);
+                if let Some(t) = ty.as_deref()
+                    && !matches!(t, "generated" | "static")
+                {
+                    return Err(invalid_attr(m, "type", t));
+                }
                 let check = tristate_bool(m, "check")?;
                 match mac {
                     Some(mac) => (mac, false, ty, check),
@@ -872,17 +947,30 @@ impl NetDef {
                 persistent: t.attribute("persistent").map(str::to_owned),
             }),
         };
+        // `virXPathULongLong("string(./tune/sndbuf)")`: empty text is absent, and C's
+        // `strtoull` takes blanks and a sign.
         let sndbuf =
-            match child(node, "tune").and_then(|t| child(t, "sndbuf")) {
+            match child(node, "tune")
+                .and_then(|t| child(t, "sndbuf"))
+                .and_then(|s| s.text())
+                .filter(|t| !t.is_empty())
+            {
                 None => None,
-                Some(s) => Some(s.text().unwrap_or("").trim().parse::<u64>().map_err(|_| {
-                    ConfError::XmlDetail("sndbuf must be a positive integer".into())
+                Some(t) => Some(to_ull_wrapping(t).ok_or_else(|| {
+                    ConfError::XmlError("sndbuf must be a positive integer".into())
                 })?),
             };
         let mtu = match child(node, "mtu") {
             None => None,
             Some(m) => {
-                opt_u32(m, "size").map_err(|_| ConfError::XmlDetail("malformed mtu size".into()))?
+                // `virXPathUInt`: C `strtoul` (a minus sign wraps), empty means absent.
+                match m.attribute("size").filter(|v| !v.is_empty()) {
+                    None => None,
+                    Some(v) => Some(
+                        to_ui(v, 10)
+                            .ok_or_else(|| ConfError::XmlError("malformed mtu size".into()))?,
+                    ),
+                }
             }
         };
         let coalesce = match child(node, "coalesce") {
@@ -945,10 +1033,11 @@ impl NetDef {
 
     /// Parses `<interface>` XML text on its own (the form `update-device` receives).
     pub fn parse_str(xml: &str, ctx: &mut ParseCtx<'_>) -> Result<NetDef, ConfError> {
-        let doc = oxvirt_xml::parse_document(xml)?;
+        let doc = oxvirt_xml::parse_document(xml)
+            .map_err(|e| ConfError::from(e).in_document("device_definition", xml))?;
         let root = doc.root_element();
         if root.tag_name().name() != "interface" {
-            return Err(ConfError::XmlDetail(format!(
+            return Err(ConfError::Unsupported(format!(
                 "unknown device type '{}'",
                 root.tag_name().name()
             )));
@@ -1020,11 +1109,14 @@ impl NetDef {
         }
     }
 
-    /// The effective bandwidth.
+    /// The effective bandwidth: a connected `network` interface's port bandwidth, even
+    /// when the port has none (libvirt's `virDomainNetGetActualBandwidth`); the port got
+    /// the interface's bandwidth at allocation, so falling back to the interface would
+    /// make a change that the (reused) port never received look effective.
     pub fn actual_bandwidth(&self) -> Option<&Bandwidth> {
         match self.network_actual() {
-            Some(a) if a.bandwidth.is_some() => a.bandwidth.as_ref(),
-            _ => self.bandwidth.as_ref(),
+            Some(a) => a.bandwidth.as_ref(),
+            None => self.bandwidth.as_ref(),
         }
     }
 
@@ -1075,6 +1167,7 @@ impl NetDef {
         let public_actual = self.net_type == NetType::Network
             && self.actual.is_some()
             && !flags.inactive()
+            && !flags.status()
             && !flags.migratable();
         let shown_type = if public_actual {
             self.actual_type()
@@ -1082,8 +1175,9 @@ impl NetDef {
             self.net_type
         };
         w.start("interface").attr("type", shown_type.as_str());
-        let managed = match (&self.source, public_actual) {
-            (NetSource::Hostdev { managed, .. }, false) => *managed,
+        let managed = match (&self.source, public_actual, &self.actual) {
+            (NetSource::Hostdev { managed, .. }, false, _) => *managed,
+            (_, true, Some(a)) => a.net_type == NetType::Hostdev && a.hostdev_managed,
             _ => false,
         };
         if managed {
@@ -1100,7 +1194,7 @@ impl NetDef {
         w.end();
 
         match (public_actual, &self.actual) {
-            (true, Some(actual)) => self.format_public_actual(w, actual, flags),
+            (true, Some(actual)) => self.format_actual_contents(w, actual, false, flags),
             _ => {
                 self.format_source(w, flags);
                 if let Some(v) = &self.vlan {
@@ -1116,6 +1210,13 @@ impl NetDef {
                     isolated: self.isolated,
                 }
                 .format(w);
+                // Only status XML keeps the port as a separate <actual>, so that the
+                // configuration written next to it is not overwritten.
+                if let (NetType::Network, Some(actual)) = (self.net_type, &self.actual)
+                    && flags.status()
+                {
+                    self.format_status_actual(w, actual, flags);
+                }
             }
         }
         for ip in &self.guest_ip {
@@ -1310,7 +1411,31 @@ impl NetDef {
         }
     }
 
-    fn format_public_actual(&self, w: &mut XmlWriter, actual: &ActualNet, _flags: FormatFlags) {
+    /// `<actual type=…>` as libvirt keeps it in status XML, inside `<interface>`.
+    /// libvirt prints the interface's `trustGuestRxFilters` there, not the actual one.
+    fn format_status_actual(&self, w: &mut XmlWriter, actual: &ActualNet, flags: FormatFlags) {
+        w.start("actual").attr("type", actual.net_type.as_str());
+        if actual.net_type == NetType::Hostdev && actual.hostdev_managed {
+            w.attr("managed", "yes");
+        }
+        if let Some(t) = self.trust_guest_rx_filters {
+            w.attr("trustGuestRxFilters", yes_no(t));
+        }
+        w.open_body();
+        self.format_actual_contents(w, actual, true, flags);
+        w.end();
+    }
+
+    /// The connection of a resolved `type='network'` interface: in place of the declared
+    /// source (`in_subelement == false`, public live XML) or inside `<actual>` (status XML,
+    /// where the network name and portgroup stay on the interface's own `<source>`).
+    fn format_actual_contents(
+        &self,
+        w: &mut XmlWriter,
+        actual: &ActualNet,
+        in_subelement: bool,
+        flags: FormatFlags,
+    ) {
         if actual.net_type == NetType::Hostdev {
             if let Some(h) = &actual.hostdev {
                 h.write(w);
@@ -1322,6 +1447,7 @@ impl NetDef {
                 portgroup,
                 portid,
             } = &self.source
+                && !in_subelement
             {
                 w.attr("network", network)
                     .attr_opt("portgroup", portgroup.as_deref());
@@ -1341,6 +1467,11 @@ impl NetDef {
                 _ => {}
             }
             w.end();
+        }
+        if flags.status()
+            && let Some(id) = actual.class_id
+        {
+            w.start("class").attr_display("id", id).end();
         }
         if let Some(v) = self.actual_vlan() {
             v.format(w);
@@ -1495,6 +1626,21 @@ mod tests {
         let out = def.to_xml(FormatFlags::NONE);
 
         assert_eq!(out, TEST_DRIVER_NIC);
+    }
+
+    /// libvirt's `virDomainNetGetActualBandwidth`: once a `network` interface has a port,
+    /// the port's bandwidth is the effective one, even when it has none.
+    #[test]
+    fn test_actual_bandwidth_connected_port_without_bandwidth_is_none() {
+        let mut def = live(
+            "<interface type='network'><source network='default'/>\
+             <bandwidth><inbound average='1000'/></bandwidth></interface>",
+        );
+        let unconnected = def.actual_bandwidth().is_some();
+
+        def.actual = Some(ActualNet::new(NetType::Network));
+
+        assert_eq!((unconnected, def.actual_bandwidth()), (true, None));
     }
 
     #[test]

@@ -414,9 +414,10 @@ fn with_lease(out: &mut Out, tag: &str, attrs: &[(&str, Val<'_>)], lease: Option
     out.close(tag);
 }
 
-/// libvirt reports an unparsable address through `getaddrinfo`'s message.
+/// libvirt reports an unparsable address through `getaddrinfo`'s message, as
+/// `VIR_ERR_SYSTEM_ERROR` (its socket address parser).
 pub(crate) fn bad_address(s: &str) -> ConfError {
-    internal(format!(
+    ConfError::SystemError(format!(
         "Cannot parse socket address '{s}': Name or service not known"
     ))
 }

@@ -11,13 +11,12 @@ use crate::ConfError;
 use oxvirt_xml::{XmlWriter, escape_into};
 use roxmltree::Node;
 
-/// `VIR_ERR_XML_ERROR`. `ConfError` has no variant for that code yet, so the closest one
-/// (`VIR_ERR_XML_DETAIL`, same "XML error" family) carries the message.
+/// `VIR_ERR_XML_ERROR`: clients see `XML error: <msg>`.
 pub(crate) fn xml_error(msg: impl Into<String>) -> ConfError {
-    ConfError::XmlDetail(msg.into())
+    ConfError::XmlError(msg.into())
 }
 
-/// `VIR_ERR_XML_DETAIL`.
+/// `VIR_ERR_XML_DETAIL`: clients see `<msg>` alone.
 pub(crate) fn xml_detail(msg: impl Into<String>) -> ConfError {
     ConfError::XmlDetail(msg.into())
 }
@@ -161,6 +160,26 @@ pub(crate) fn to_ullp(s: &str, base: u32) -> Option<u64> {
     Some(p.value)
 }
 
+/// `virStrToLong_ull`: unsigned 64-bit; `-N` wraps like C.
+pub(crate) fn to_ull_wrapping(s: &str) -> Option<u64> {
+    let p = strtoul(s, 10)?;
+    Some(if p.negative {
+        p.value.wrapping_neg()
+    } else {
+        p.value
+    })
+}
+
+/// `virStrToLong_ll`: signed 64-bit with C `strtoll` rules.
+pub(crate) fn to_i64(s: &str, base: u32) -> Option<i64> {
+    let p = strtoul(s, base)?;
+    if p.negative {
+        0i64.checked_sub_unsigned(p.value)
+    } else {
+        i64::try_from(p.value).ok()
+    }
+}
+
 /// Name of an element as libvirt prints it in messages (`node->name`, the local name).
 pub(crate) fn elem_name<'a>(node: Node<'a, '_>) -> &'a str {
     node.tag_name().name()
@@ -189,6 +208,20 @@ pub(crate) fn prop_uint(
         )));
     }
     Ok(Some(n))
+}
+
+/// `virXMLPropUInt` with `VIR_XML_PROP_REQUIRED`.
+pub(crate) fn prop_uint_required(
+    node: Node<'_, '_>,
+    name: &str,
+    base: u32,
+) -> Result<u32, ConfError> {
+    prop_uint(node, name, base, false)?.ok_or_else(|| {
+        xml_error(format!(
+            "Missing required attribute '{name}' in element '{}'",
+            elem_name(node)
+        ))
+    })
 }
 
 /// `virXMLPropULongLong` with `VIR_XML_PROP_NONE`.
