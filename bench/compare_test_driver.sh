@@ -16,8 +16,9 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 wait_sock() { for _ in $(seq 500); do [ -S "$1" ] && return 0; sleep 0.02; done; echo "no socket $1" >&2; return 1; }
 
 cargo build --release --quiet -p oxvirtd --manifest-path "$ROOT/Cargo.toml"
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/oxvirtd
 OXDIR=$(mktemp -d)
-"$ROOT/target/release/oxvirtd" --runtime-dir "$OXDIR" >/dev/null &
+"$BIN" --runtime-dir "$OXDIR" >/dev/null &
 OXPID=$!
 trap 'kill $OXPID 2>/dev/null || true; "$SHARED/stop_libvirtd.sh" || true; rm -rf "$OXDIR"' EXIT
 wait_sock "$OXDIR/libvirt-sock"

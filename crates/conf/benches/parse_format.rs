@@ -17,6 +17,13 @@ fn round(text: &str) -> String {
     def.to_xml(FormatFlags::INACTIVE, None)
 }
 
+/// The floor: building the XML tree alone (no domain model).
+fn xml_only(text: &str) -> usize {
+    oxvirt_xml::parse_document(text)
+        .map(|d| d.descendants().count())
+        .unwrap_or(0)
+}
+
 fn largest_corpus_domain() -> Option<String> {
     let src = std::env::var("LIBVIRT_SRC")
         .map(PathBuf::from)
@@ -36,10 +43,22 @@ fn bench(c: &mut Criterion) {
     c.bench_function("parse_format_small_domain", |b| {
         b.iter(|| round(black_box(SMALL)))
     });
+    c.bench_function("xml_only_small_domain", |b| {
+        b.iter(|| xml_only(black_box(SMALL)))
+    });
     match largest_corpus_domain() {
         Some(text) => {
             c.bench_function("parse_format_largest_corpus_domain", |b| {
                 b.iter(|| round(black_box(&text)))
+            });
+            c.bench_function("xml_only_largest_corpus_domain", |b| {
+                b.iter(|| xml_only(black_box(&text)))
+            });
+            let mut g = SequenceGenerator::starting_at(0);
+            let def = DomainDef::parse_str(&text, &mut ParseCtx::inactive(&mut g))
+                .expect("bench input parses");
+            c.bench_function("format_only_largest_corpus_domain", |b| {
+                b.iter(|| black_box(&def).to_xml(FormatFlags::INACTIVE, None))
             });
         }
         None => eprintln!("SKIP: libvirt corpus not found (set LIBVIRT_SRC)"),

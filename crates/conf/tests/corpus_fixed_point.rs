@@ -1,10 +1,12 @@
 //! Property test: for every domain input of libvirt's XML corpus that we accept,
-//! `format(parse(x))` is a fixed point (formatting the re-parsed output changes nothing).
+//! `format(parse(x))` is a fixed point (formatting the re-parsed output changes nothing),
+//! with plain parsing and with the QEMU driver's post-parse defaults.
 //!
 //! The corpus is libvirt's source tree (`$LIBVIRT_SRC`, else `/work/libvirt-src/libvirt-9.0.0`);
 //! without it the tests print a message and pass.
 
 use oxvirt_conf::domain::DomainDef;
+use oxvirt_conf::domain::qemu::Defaults;
 use oxvirt_conf::{FormatFlags, ParseCtx, SequenceGenerator};
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -29,6 +31,11 @@ fn corpus() -> Vec<PathBuf> {
 
 /// `None` when the input is rejected; otherwise (first output, second output).
 fn round(path: &PathBuf, live: bool) -> Option<(String, String)> {
+    round_with(path, live, Defaults::Plain)
+}
+
+/// [`round`] with the post-parse defaults of `defaults`' driver on both parses.
+fn round_with(path: &PathBuf, live: bool, defaults: Defaults) -> Option<(String, String)> {
     let text = std::fs::read_to_string(path).ok()?;
     let flags = if live {
         FormatFlags::SECURE
@@ -43,30 +50,46 @@ fn round(path: &PathBuf, live: bool) -> Option<(String, String)> {
             ParseCtx::inactive(g)
         }
     };
-    let def = DomainDef::parse_str(&text, &mut ctx(&mut g)).ok()?;
+    let def = DomainDef::parse_str_with(&text, &mut ctx(&mut g), defaults).ok()?;
     let once = def.to_xml(flags, def.id);
     let mut g2 = SequenceGenerator::starting_at(0);
-    let again = DomainDef::parse_str(&once, &mut ctx(&mut g2))
+    let again = DomainDef::parse_str_with(&once, &mut ctx(&mut g2), defaults)
         .map(|d| d.to_xml(flags, d.id))
         .unwrap_or_else(|e| format!("re-parse failed: {e}"));
     Some((once, again))
 }
 
-#[test]
-fn test_corpus_every_accepted_input_formats_to_fixed_point() {
+/// The corpus inputs whose (inactive) output with `defaults` is not a fixed point; `None`
+/// without a corpus.
+fn not_fixed(defaults: Defaults) -> Option<Vec<String>> {
     let files = corpus();
     if files.is_empty() {
         eprintln!("SKIP: libvirt corpus not found (set LIBVIRT_SRC)");
-        return;
+        return None;
     }
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|p| {
-            round(p, false)
-                .filter(|(a, b)| a != b)
-                .map(|_| p.display().to_string())
-        })
-        .collect();
+    Some(
+        files
+            .iter()
+            .filter_map(|p| {
+                round_with(p, false, defaults)
+                    .filter(|(a, b)| a != b)
+                    .map(|_| p.display().to_string())
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn test_corpus_every_accepted_input_formats_to_fixed_point() {
+    let failures = not_fixed(Defaults::Plain).unwrap_or_default();
+
+    assert!(failures.is_empty(), "not a fixed point: {failures:#?}");
+}
+
+#[test]
+fn test_corpus_qemu_defaults_format_to_fixed_point() {
+    let failures = not_fixed(Defaults::Qemu).unwrap_or_default();
+
     assert!(failures.is_empty(), "not a fixed point: {failures:#?}");
 }
 

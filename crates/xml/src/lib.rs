@@ -15,10 +15,11 @@
 //! [`XmlWriter::end`]; the writer decides between `<x/>` and `<x>…</x>` by whether anything
 //! was written inside.
 
+mod names;
 pub mod raw;
 pub mod read;
 mod write;
 
-pub use raw::{RawElement, RawNode};
+pub use raw::{Name, RawElement, RawNode, intern};
 pub use read::{XmlError, parse_document};
 pub use write::{XmlWriter, escape_into};

@@ -10,7 +10,88 @@
 //! what libvirt uses for `<metadata>` children.
 
 use crate::XmlWriter;
+use crate::names::NAMES;
 use roxmltree::Node;
+use std::borrow::Cow;
+
+/// An element or attribute name: borrowed from libvirt's vocabulary when it is one of its
+/// names (no allocation), owned otherwise.
+pub type Name = Cow<'static, str>;
+
+/// `s` as a [`Name`], without allocating when it is a libvirt element or attribute name.
+pub fn intern(s: &str) -> Name {
+    if s.len() > MAX_WORD {
+        return Cow::Owned(s.to_owned());
+    }
+    match NAME_TABLE[lookup_slot(s.as_bytes())] {
+        0 => Cow::Owned(s.to_owned()),
+        i => Cow::Borrowed(NAMES[usize::from(i) - 1]),
+    }
+}
+
+/// Open-addressed hash table over [`NAMES`] (index + 1, 0 = empty), built at compile time so
+/// a lookup is one hash and usually one comparison.
+const TABLE_BITS: u32 = 12;
+const TABLE_LEN: usize = 1 << TABLE_BITS;
+static NAME_TABLE: [u16; TABLE_LEN] = build_table();
+
+/// Longest word in [`NAMES`] worth looking up; longer strings (paths) are copied at once.
+const MAX_WORD: usize = 48;
+
+/// A hash of the length and three sampled bytes: enough to tell libvirt's words apart
+/// (collisions are resolved by probing) at a fixed cost whatever the length.
+const fn word_hash(b: &[u8]) -> u32 {
+    let n = b.len();
+    if n == 0 {
+        return 0;
+    }
+    let mut h = (n as u32).wrapping_mul(0x9e37_79b9);
+    h ^= (b[0] as u32).wrapping_mul(0x85eb_ca6b);
+    h ^= (b[n - 1] as u32).wrapping_mul(0xc2b2_ae35);
+    h ^= (b[n / 2] as u32).wrapping_mul(0x27d4_eb2f);
+    h ^= h >> 15;
+    h.wrapping_mul(0x2c1b_3c6d)
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn build_table() -> [u16; TABLE_LEN] {
+    let mut t = [0u16; TABLE_LEN];
+    let mut n = 0;
+    while n < NAMES.len() {
+        let mut slot = (word_hash(NAMES[n].as_bytes()) >> (32 - TABLE_BITS)) as usize;
+        while t[slot] != 0 {
+            slot = (slot + 1) % TABLE_LEN;
+        }
+        t[slot] = (n + 1) as u16;
+        n += 1;
+    }
+    t
+}
+
+/// The slot holding `b`, or the empty slot where its probe ends.
+fn lookup_slot(b: &[u8]) -> usize {
+    let mut slot = (word_hash(b) >> (32 - TABLE_BITS)) as usize;
+    loop {
+        match NAME_TABLE[slot] {
+            0 => return slot,
+            i if bytes_eq(NAMES[usize::from(i) - 1].as_bytes(), b) => return slot,
+            _ => slot = (slot + 1) % TABLE_LEN,
+        }
+    }
+}
 
 /// One child of a [`RawElement`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,51 +106,85 @@ pub enum RawNode {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RawElement {
     /// Qualified name (`prefix:local` or `local`).
-    pub name: String,
+    pub name: Name,
     /// Namespace declarations made on this element: `(prefix, uri)`, empty prefix for the
     /// default namespace.
     pub namespaces: Vec<(String, String)>,
-    /// Attributes in document order, qualified names.
-    pub attrs: Vec<(String, String)>,
+    /// Attributes in document order: qualified names and values (values from libvirt's
+    /// vocabulary are borrowed, like names).
+    pub attrs: Vec<(Name, Name)>,
     /// Children in document order.
     pub children: Vec<RawNode>,
 }
 
-fn qualified(node: Node<'_, '_>, local: &str, ns: Option<&str>) -> String {
+fn qualified(node: Node<'_, '_>, local: &str, ns: Option<&str>) -> Name {
     match ns.and_then(|uri| node.lookup_prefix(uri)) {
-        Some(p) if !p.is_empty() => format!("{p}:{local}"),
-        _ => local.to_owned(),
+        Some(p) if !p.is_empty() => Cow::Owned(format!("{p}:{local}")),
+        _ => intern(local),
     }
 }
 
 impl RawElement {
+    /// An element with attributes and no children.
+    pub fn new(name: &str, attrs: &[(&str, &str)]) -> RawElement {
+        RawElement {
+            name: intern(name),
+            attrs: attrs.iter().map(|(k, v)| (intern(k), intern(v))).collect(),
+            ..RawElement::default()
+        }
+    }
+
+    /// Inserts attribute `key` right after attribute `after` (at the end when `after` is
+    /// absent): libvirt prints attributes in a fixed order.
+    pub fn insert_attr_after(&mut self, after: &str, key: &str, value: &str) {
+        let at = self
+            .attrs
+            .iter()
+            .position(|(k, _)| k == after)
+            .map_or(self.attrs.len(), |p| p + 1);
+        self.attrs.insert(at, (intern(key), intern(value)));
+    }
+
     /// Copies `node` and its subtree.
     pub fn from_node(node: Node<'_, '_>) -> RawElement {
+        Self::from_node_without(node, &[])
+    }
+
+    /// Copies `node` and its subtree except the direct child elements named in `skip`
+    /// (parts a typed parser has already taken).
+    pub fn from_node_without(node: Node<'_, '_>, skip: &[&str]) -> RawElement {
         let tag = node.tag_name();
         let name = qualified(node, tag.name(), tag.namespace());
         // Declarations made here are those in scope here but not in the parent's scope.
-        let parent_ns: Vec<(Option<&str>, &str)> = node
-            .parent_element()
-            .map(|p| p.namespaces().map(|n| (n.name(), n.uri())).collect())
-            .unwrap_or_default();
-        let namespaces = node
-            .namespaces()
-            .filter(|n| n.name() != Some("xml") && !parent_ns.contains(&(n.name(), n.uri())))
-            .map(|n| (n.name().unwrap_or("").to_owned(), n.uri().to_owned()))
-            .collect();
+        // Scopes only grow downwards, so an element whose scope is as large as its parent's
+        // declares nothing (the common case: no allocation).
+        let parent = node.parent_element();
+        let parent_len = parent.map_or(0, |p| p.namespaces().len());
+        let namespaces = if node.namespaces().len() == parent_len && parent.is_some() {
+            Vec::new()
+        } else {
+            node.namespaces()
+                .filter(|n| {
+                    n.name() != Some("xml")
+                        && !parent.is_some_and(|p| {
+                            p.namespaces()
+                                .any(|q| q.name() == n.name() && q.uri() == n.uri())
+                        })
+                })
+                .map(|n| (n.name().unwrap_or("").to_owned(), n.uri().to_owned()))
+                .collect()
+        };
         let attrs = node
             .attributes()
-            .map(|a| {
-                (
-                    qualified(node, a.name(), a.namespace()),
-                    a.value().to_owned(),
-                )
-            })
+            .map(|a| (qualified(node, a.name(), a.namespace()), intern(a.value())))
             .collect();
         let has_elements = node.children().any(|c| c.is_element());
         let mut children = Vec::new();
         for c in node.children() {
             if c.is_element() {
+                if !skip.is_empty() && skip.contains(&c.tag_name().name()) {
+                    continue;
+                }
                 children.push(RawNode::Element(RawElement::from_node(c)));
             } else if c.is_text() {
                 let t = c.text().unwrap_or("");
@@ -93,22 +208,22 @@ impl RawElement {
         self.attrs
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Sets (or adds at the end) attribute `key`.
     pub fn set_attr(&mut self, key: &str, value: impl Into<String>) {
-        let value = value.into();
+        let value = Cow::Owned(value.into());
         match self.attrs.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
-            None => self.attrs.push((key.to_owned(), value)),
+            None => self.attrs.push((intern(key), value)),
         }
     }
 
     /// Removes attribute `key`, returning its value.
     pub fn remove_attr(&mut self, key: &str) -> Option<String> {
         let i = self.attrs.iter().position(|(k, _)| k == key)?;
-        Some(self.attrs.remove(i).1)
+        Some(self.attrs.remove(i).1.into_owned())
     }
 
     /// Child elements.
@@ -284,6 +399,12 @@ pub fn write_metadata(w: &mut XmlWriter, metadata: &RawElement) {
 mod tests {
     use super::*;
     use crate::parse_document;
+
+    #[test]
+    fn test_intern_borrows_known_names_and_copies_others() {
+        assert!(matches!(intern("address"), Cow::Borrowed("address")));
+        assert!(matches!(intern("no-such-name"), Cow::Owned(_)));
+    }
 
     #[test]
     fn test_raw_write_round_trips_libvirt_layout() {

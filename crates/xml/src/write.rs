@@ -4,23 +4,32 @@ use std::fmt::Write as _;
 /// the five XML specials become entities, other control characters below 0x20 except
 /// tab, newline and carriage return are dropped.
 pub fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\'' => out.push_str("&apos;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
+    // Most values need no escaping: copy runs of plain bytes at once.
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\'' => "&apos;",
+            b'"' => "&quot;",
+            b'\t' | b'\n' | b'\r' => continue,
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        // Every byte matched above is ASCII, so `i` is a char boundary.
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
 }
 
 #[derive(Debug)]
 struct Open {
-    name: String,
+    /// End of this element's name in [`XmlWriter::names`].
+    name_end: usize,
     /// The start tag is still open (`<name attr='…'` without `>`): nothing written inside yet.
     pending: bool,
     /// Content was written inline (text), so the end tag follows without indentation.
@@ -32,13 +41,19 @@ struct Open {
 pub struct XmlWriter {
     buf: String,
     stack: Vec<Open>,
+    /// The names of the open elements, concatenated (one allocation for all of them).
+    names: String,
     base_indent: usize,
 }
 
 impl XmlWriter {
     /// An empty writer at indentation level 0.
     pub fn new() -> Self {
-        Self::default()
+        // Room for a typical domain, so the buffer rarely grows.
+        Self {
+            buf: String::with_capacity(4096),
+            ..Self::default()
+        }
     }
 
     /// An empty writer whose top-level elements start `levels` × 2 spaces in; used to
@@ -51,8 +66,20 @@ impl XmlWriter {
     }
 
     fn indent(&mut self) {
-        let n = (self.base_indent + self.stack.len()) * 2;
-        self.buf.extend(std::iter::repeat_n(' ', n));
+        const SPACES: &str = "                                                                ";
+        let mut n = (self.base_indent + self.stack.len()) * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.buf.push_str(&SPACES[..k]);
+            n -= k;
+        }
+    }
+
+    fn name_start(&self, depth: usize) -> usize {
+        match depth {
+            0 => 0,
+            d => self.stack[d - 1].name_end,
+        }
     }
 
     /// Closes the parent's start tag (`>` + newline) before a child is written.
@@ -76,8 +103,9 @@ impl XmlWriter {
         self.indent();
         self.buf.push('<');
         self.buf.push_str(name);
+        self.names.push_str(name);
         self.stack.push(Open {
-            name: name.to_owned(),
+            name_end: self.names.len(),
             pending: true,
             inline: false,
         });
@@ -98,7 +126,7 @@ impl XmlWriter {
     /// When the start tag is already closed: that is a bug in the formatter calling it.
     pub fn attr(&mut self, key: &str, value: impl AsRef<str>) -> &mut Self {
         let top = self.stack.last().expect("attr outside an element");
-        assert!(top.pending, "attr after content in <{}>", top.name);
+        assert!(top.pending, "attr after content");
         self.buf.push(' ');
         self.buf.push_str(key);
         self.buf.push_str("='");
@@ -117,9 +145,65 @@ impl XmlWriter {
 
     /// Adds an attribute formatted with `Display` (numbers).
     pub fn attr_display(&mut self, key: &str, value: impl std::fmt::Display) -> &mut Self {
-        let mut s = String::new();
-        let _ = write!(s, "{value}");
-        self.attr(key, s)
+        self.attr_fmt(key, format_args!("{value}"))
+    }
+
+    /// Adds an attribute formatted from `args` straight into the output (no temporary
+    /// string), escaped like [`XmlWriter::attr`].
+    ///
+    /// # Panics
+    /// When the start tag is already closed: that is a bug in the formatter calling it.
+    pub fn attr_fmt(&mut self, key: &str, args: std::fmt::Arguments<'_>) -> &mut Self {
+        let top = self.stack.last().expect("attr outside an element");
+        assert!(top.pending, "attr after content");
+        self.buf.push(' ');
+        self.buf.push_str(key);
+        self.buf.push_str("='");
+        let start = self.buf.len();
+        let _ = self.buf.write_fmt(args);
+        // Numbers never need escaping; anything else is escaped after the fact.
+        if self.buf[start..]
+            .bytes()
+            .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"') || b < 0x20)
+        {
+            let raw = self.buf.split_off(start);
+            escape_into(&mut self.buf, &raw);
+        }
+        self.buf.push('\'');
+        self
+    }
+
+    /// Adds ` key='0x…'`: `value` in lower-case hex, zero-padded to `width` digits
+    /// (libvirt's `0x%0Nx`), without going through `core::fmt`.
+    ///
+    /// # Panics
+    /// When the start tag is already closed: that is a bug in the formatter calling it.
+    pub fn attr_hex(&mut self, key: &str, value: u64, width: usize) -> &mut Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let top = self.stack.last().expect("attr outside an element");
+        assert!(top.pending, "attr after content");
+        let mut digits = [0u8; 16];
+        let mut n = 0;
+        let mut v = value;
+        loop {
+            digits[n] = HEX[(v & 0xf) as usize];
+            n += 1;
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        self.buf.push(' ');
+        self.buf.push_str(key);
+        self.buf.push_str("='0x");
+        for _ in n..width {
+            self.buf.push('0');
+        }
+        for d in digits[..n].iter().rev() {
+            self.buf.push(char::from(*d));
+        }
+        self.buf.push('\'');
+        self
     }
 
     /// Writes escaped text directly inside the open element: `<name …>text</name>`.
@@ -138,6 +222,7 @@ impl XmlWriter {
     /// When no element is open.
     pub fn end(&mut self) -> &mut Self {
         let top = self.stack.pop().expect("end without start");
+        let start = self.name_start(self.stack.len());
         if top.pending {
             self.buf.push_str("/>\n");
         } else {
@@ -145,9 +230,10 @@ impl XmlWriter {
                 self.indent();
             }
             self.buf.push_str("</");
-            self.buf.push_str(&top.name);
+            self.buf.push_str(&self.names[start..top.name_end]);
             self.buf.push_str(">\n");
         }
+        self.names.truncate(start);
         self
     }
 
@@ -191,7 +277,7 @@ impl XmlWriter {
         assert!(
             self.stack.is_empty(),
             "unclosed element <{}>",
-            self.stack[0].name
+            &self.names[..self.stack[0].name_end]
         );
         self.buf
     }
@@ -223,6 +309,17 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "a<b>&'\"\u{1}\tz");
         assert_eq!(s, "a&lt;b&gt;&amp;&apos;&quot;\tz");
+    }
+
+    #[test]
+    fn test_attr_hex_pads_to_width() {
+        let mut w = XmlWriter::new();
+        w.start("a")
+            .attr_hex("slot", 0x1f, 2)
+            .attr_hex("fn", 0, 1)
+            .attr_hex("reg", 0x2000, 8)
+            .end();
+        assert_eq!(w.finish(), "<a slot='0x1f' fn='0x0' reg='0x00002000'/>\n");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! `<log>` children shared by serial/parallel/console/channel devices, smartcard
 //! passthrough, redirdev and the rng `egd` backend.
 //!
-//! Flow: [`ChrSource::parse`] reads the children of the element carrying `type='…'`,
-//! [`ChrSource::validate`] applies libvirt's checks (missing host/service/path, reconnect
-//! only in connect mode), and [`ChrSource::format`] prints them canonically (explicit
+//! Flow: [`ChrSourceDef::parse`] reads the children of the element carrying `type='…'`,
+//! [`ChrSourceDef::validate`] applies libvirt's checks (missing host/service/path, reconnect
+//! only in connect mode), and [`ChrSourceDef::format`] prints them canonically (explicit
 //! `mode`, `<protocol type='raw'/>` for TCP, UDP bind before connect).
 
 use super::util::{on_off, parse_on_off, parse_yes_no, yes_no};

@@ -100,7 +100,7 @@ pub fn normalize_cputune(e: &mut RawElement) -> Result<(), ConfError> {
     let mut rest = Vec::new();
     let mut tail = Vec::new();
     for c in e.elements() {
-        match c.name.as_str() {
+        match c.name.as_ref() {
             "vcpusched" => expand(c, "vcpus", &mut vseen, &mut vcpu_sched)?,
             "iothreadsched" => expand(c, "iothreads", &mut iseen, &mut io_sched)?,
             "cachetune" | "memorytune" => tail.push(c.clone()),

@@ -137,7 +137,24 @@ impl DeviceInfo {
         allow_rom: bool,
     ) -> Result<DeviceInfo, ConfError> {
         let mut info = DeviceInfo::default();
-        if let Some(a) = child(node, "alias").and_then(|a| a.attribute("name")) {
+        // One pass over the children instead of one lookup per info element.
+        let (mut alias, mut master, mut boot, mut rom, mut acpi, mut address) =
+            (None, None, None, None, None, None);
+        for c in node.children().filter(|c| c.is_element()) {
+            let slot = match c.tag_name().name() {
+                "alias" => &mut alias,
+                "master" => &mut master,
+                "boot" => &mut boot,
+                "rom" => &mut rom,
+                "acpi" => &mut acpi,
+                "address" => &mut address,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(c);
+            }
+        }
+        if let Some(a) = alias.and_then(|a| a.attribute("name")) {
             let user = a.starts_with("ua-")
                 && a.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
@@ -145,10 +162,10 @@ impl DeviceInfo {
                 info.alias = Some(a.to_owned());
             }
         }
-        if let Some(m) = child(node, "master") {
+        if let Some(m) = master {
             info.master_startport = Some(attr_u32(m, "startport")?.unwrap_or(0));
         }
-        if allow_boot && let Some(b) = child(node, "boot") {
+        if allow_boot && let Some(b) = boot {
             let order = match b.attribute("order") {
                 None => {
                     return Err(ConfError::XmlDetail(
@@ -163,7 +180,7 @@ impl DeviceInfo {
             info.boot_order = Some(order);
             info.loadparm = b.attribute("loadparm").map(|s| s.to_ascii_uppercase());
         }
-        if allow_rom && let Some(r) = child(node, "rom") {
+        if allow_rom && let Some(r) = rom {
             let enabled = match r.attribute("enabled") {
                 None => None,
                 Some(v) => Some(
@@ -182,7 +199,7 @@ impl DeviceInfo {
             }
             info.rom = Some(RomInfo { enabled, bar, file });
         }
-        if let Some(a) = child(node, "acpi") {
+        if let Some(a) = acpi {
             match a.attribute("index") {
                 None => {}
                 Some(v) => match v.trim().parse::<u32>() {
@@ -191,7 +208,7 @@ impl DeviceInfo {
                 },
             }
         }
-        if let Some(a) = child(node, "address") {
+        if let Some(a) = address {
             info.address = Some(DeviceAddress::parse(a)?);
         }
         Ok(info)
@@ -371,18 +388,18 @@ impl DeviceAddress {
                 zpci,
             } => {
                 if let Some([d, b, s, f]) = location {
-                    w.attr("domain", format!("0x{d:04x}"))
-                        .attr("bus", format!("0x{b:02x}"))
-                        .attr("slot", format!("0x{s:02x}"))
-                        .attr("function", format!("0x{f}"));
+                    w.attr_hex("domain", u64::from(*d), 4)
+                        .attr_hex("bus", u64::from(*b), 2)
+                        .attr_hex("slot", u64::from(*s), 2)
+                        .attr_hex("function", u64::from(*f), 1);
                 }
                 if let Some(m) = multifunction {
                     w.attr("multifunction", on_off(*m));
                 }
                 if let Some((uid, fid)) = zpci {
                     w.start("zpci")
-                        .attr("uid", format!("0x{uid:04x}"))
-                        .attr("fid", format!("0x{fid:08x}"))
+                        .attr_hex("uid", u64::from(*uid), 4)
+                        .attr_hex("fid", u64::from(*fid), 8)
                         .end();
                 }
             }
@@ -415,26 +432,26 @@ impl DeviceAddress {
             }
             DeviceAddress::SpaprVio { reg } => {
                 if let Some(r) = reg {
-                    w.attr("reg", format!("0x{r:08x}"));
+                    w.attr_hex("reg", *r, 8);
                 }
             }
             DeviceAddress::Ccw { cssid, ssid, devno } => {
-                w.attr("cssid", format!("0x{cssid:x}"))
-                    .attr("ssid", format!("0x{ssid:x}"))
-                    .attr("devno", format!("0x{devno:04x}"));
+                w.attr_hex("cssid", u64::from(*cssid), 1)
+                    .attr_hex("ssid", u64::from(*ssid), 1)
+                    .attr_hex("devno", u64::from(*devno), 4);
             }
             DeviceAddress::Isa { iobase, irq } => {
                 if *iobase > 0 {
-                    w.attr("iobase", format!("0x{iobase:x}"));
+                    w.attr_hex("iobase", u64::from(*iobase), 1);
                 }
                 if *irq > 0 {
-                    w.attr("irq", format!("0x{irq:x}"));
+                    w.attr_hex("irq", u64::from(*irq), 1);
                 }
             }
             DeviceAddress::Dimm { slot, base } => {
                 w.attr_display("slot", slot);
                 if *base > 0 {
-                    w.attr("base", format!("0x{base:x}"));
+                    w.attr_hex("base", *base, 1);
                 }
             }
             DeviceAddress::VirtioMmio | DeviceAddress::VirtioS390 | DeviceAddress::Unassigned => {}

@@ -11,8 +11,10 @@ pub mod chr;
 pub mod cputune;
 pub mod device_info;
 pub mod devices;
+pub mod disk;
 pub mod graphics;
 pub mod net;
+pub mod qemu;
 pub mod util;
 
 pub use crate::flags::{FormatFlags, ParseCtx};
@@ -27,7 +29,7 @@ use util::{format_bitmap, format_uuid, parse_bitmap, parse_scaled_kib, parse_uui
 
 /// Top-level sections in libvirt's format order. Sections without a typed field are kept
 /// raw and printed at their index.
-const SECTION_ORDER: &[&str] = &[
+pub(crate) const SECTION_ORDER: &[&str] = &[
     "name",
     "uuid",
     "genid",
@@ -67,6 +69,11 @@ const SECTION_ORDER: &[&str] = &[
     "keywrap",
     "launchSecurity",
 ];
+
+/// Position of a top-level element in [`SECTION_ORDER`].
+fn section_index(name: &str) -> Option<usize> {
+    SECTION_ORDER.iter().position(|s| *s == name)
+}
 
 /// What to do when the guest powers off, reboots or crashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +219,15 @@ fn detail(msg: impl Into<String>) -> ConfError {
 impl DomainDef {
     /// Parses domain XML text.
     pub fn parse_str(xml: &str, ctx: &mut ParseCtx<'_>) -> Result<DomainDef, ConfError> {
+        Self::parse_str_with(xml, ctx, qemu::Defaults::Plain)
+    }
+
+    /// Parses domain XML text and fills the post-parse defaults of `defaults`' driver.
+    pub fn parse_str_with(
+        xml: &str,
+        ctx: &mut ParseCtx<'_>,
+        defaults: qemu::Defaults,
+    ) -> Result<DomainDef, ConfError> {
         let doc = oxvirt_xml::parse_document(xml)?;
         let root = doc.root_element();
         if root.tag_name().name() != "domain" {
@@ -220,11 +236,20 @@ impl DomainDef {
                 root.tag_name().name()
             )));
         }
-        DomainDef::parse(root, ctx)
+        DomainDef::parse_with(root, ctx, defaults)
     }
 
     /// Parses a `<domain>` element.
     pub fn parse(root: Node<'_, '_>, ctx: &mut ParseCtx<'_>) -> Result<DomainDef, ConfError> {
+        Self::parse_with(root, ctx, qemu::Defaults::Plain)
+    }
+
+    /// Parses a `<domain>` element and fills the post-parse defaults of `defaults`' driver.
+    pub fn parse_with(
+        root: Node<'_, '_>,
+        ctx: &mut ParseCtx<'_>,
+        defaults: qemu::Defaults,
+    ) -> Result<DomainDef, ConfError> {
         let virt_type = root
             .attribute("type")
             .ok_or_else(|| detail("missing domain type attribute"))?
@@ -241,21 +266,31 @@ impl DomainDef {
         } else {
             None
         };
-        let name = match child(root, "name") {
+        // The first child of each top-level name, found in one pass over the children.
+        let mut first: [Option<Node<'_, '_>>; SECTION_ORDER.len()] = [None; SECTION_ORDER.len()];
+        for c in root.children().filter(|c| c.is_element()) {
+            if let Some(i) = section_index(c.tag_name().name())
+                && first[i].is_none()
+            {
+                first[i] = Some(c);
+            }
+        }
+        let top = |name: &str| section_index(name).and_then(|i| first[i]);
+        let name = match top("name") {
             Some(n) => text_of(n),
             None => return Err(detail("missing name information")),
         };
         if name.contains('/') {
             return Err(detail(format!("name {name} cannot contain '/'")));
         }
-        let uuid = match child(root, "uuid") {
+        let uuid = match top("uuid") {
             Some(u) => {
                 let t = u.text().unwrap_or("");
                 parse_uuid(t).ok_or_else(|| ConfError::Internal("malformed uuid element".into()))?
             }
             None => ctx.generator.uuid(),
         };
-        let genid = match child(root, "genid") {
+        let genid = match top("genid") {
             Some(g) => {
                 let t = g.text().unwrap_or("").trim();
                 if t.is_empty() {
@@ -268,7 +303,7 @@ impl DomainDef {
             }
             None => None,
         };
-        let max_memory = match child(root, "maxMemory") {
+        let max_memory = match top("maxMemory") {
             Some(m) => {
                 let kib = parse_scaled_kib(m, "KiB")?;
                 let slots = util::attr_u32(m, "slots")?.unwrap_or(0);
@@ -276,7 +311,7 @@ impl DomainDef {
             }
             None => None,
         };
-        let (memory_kib, dump_core) = match child(root, "memory") {
+        let (memory_kib, dump_core) = match top("memory") {
             Some(m) => {
                 let dc = match m.attribute("dumpCore") {
                     None => None,
@@ -289,18 +324,18 @@ impl DomainDef {
             }
             None => (0, None),
         };
-        let mut current_memory_kib = match child(root, "currentMemory") {
+        let mut current_memory_kib = match top("currentMemory") {
             Some(m) => parse_scaled_kib(m, "KiB")?,
             None => 0,
         };
         if current_memory_kib == 0 || current_memory_kib > memory_kib {
             current_memory_kib = memory_kib;
         }
-        let vcpu = match child(root, "vcpu") {
+        let vcpu = match top("vcpu") {
             Some(v) => parse_vcpu(v)?,
             None => VcpuDef::default(),
         };
-        let os = match child(root, "os") {
+        let os = match top("os") {
             Some(o) => parse_os(o)?,
             None => return Err(detail("an os <type> must be specified")),
         };
@@ -310,13 +345,13 @@ impl DomainDef {
             ("on_reboot", &mut lifecycle.on_reboot),
             ("on_crash", &mut lifecycle.on_crash),
         ] {
-            if let Some(n) = child(root, name) {
+            if let Some(n) = top(name) {
                 *slot = n.text().unwrap_or("").trim().to_owned();
             }
         }
         lifecycle.on_lockfailure =
-            child(root, "on_lockfailure").map(|n| n.text().unwrap_or("").trim().to_owned());
-        let clock = match child(root, "clock") {
+            top("on_lockfailure").map(|n| n.text().unwrap_or("").trim().to_owned());
+        let clock = match top("clock") {
             Some(c) => RawElement::from_node(c),
             None => RawElement {
                 name: "clock".into(),
@@ -324,7 +359,7 @@ impl DomainDef {
                 ..RawElement::default()
             },
         };
-        let devices = match child(root, "devices") {
+        let devices = match top("devices") {
             Some(d) => Devices::parse(d, ctx)?,
             None => Devices::default(),
         };
@@ -363,6 +398,15 @@ impl DomainDef {
                 if n == "cputune" {
                     cputune::normalize_cputune(&mut raw)?;
                 }
+                if n == "cpu" {
+                    // libvirt prints a feature's policy before its name.
+                    for f in raw.elements_mut().filter(|f| f.name == "feature") {
+                        if let Some(i) = f.attrs.iter().position(|(k, _)| k == "policy") {
+                            let p = f.attrs.remove(i);
+                            f.attrs.insert(0, p);
+                        }
+                    }
+                }
                 sections.push((i, raw));
             }
         }
@@ -372,9 +416,9 @@ impl DomainDef {
             name,
             uuid,
             genid,
-            title: child(root, "title").map(text_of),
-            description: child(root, "description").map(text_of),
-            metadata: child(root, "metadata").map(RawElement::from_node),
+            title: top("title").map(text_of),
+            description: top("description").map(text_of),
+            metadata: top("metadata").map(RawElement::from_node),
             max_memory,
             memory_kib,
             dump_core,
@@ -389,6 +433,19 @@ impl DomainDef {
             namespaced,
         };
         def.post_parse()?;
+        if defaults == qemu::Defaults::Qemu {
+            // libvirt runs the driver's callbacks between its own steps; the arch default
+            // above is the only common step they depend on, and the implicit devices
+            // come after them.
+            qemu::domain_defaults(&mut def)?;
+            qemu::device_defaults(&mut def);
+            def.devices.add_implicit_disk_controllers();
+            qemu::implicit_chardevs(&mut def);
+            qemu::implicit_video(&mut def);
+            qemu::assign_pci_addresses(&mut def)?;
+        } else {
+            def.devices.add_implicit_disk_controllers();
+        }
         Ok(def)
     }
 
@@ -579,10 +636,10 @@ fn rename_prefix(e: &mut RawElement, from: &str, to: &str) {
     if from.is_empty() {
         // Default namespace: unprefixed names belong to it.
         if !e.name.contains(':') {
-            e.name = format!("{to}:{}", e.name);
+            e.name = format!("{to}:{}", e.name).into();
         }
     } else if let Some(local) = e.name.strip_prefix(from).and_then(|r| r.strip_prefix(':')) {
-        e.name = format!("{to}:{local}");
+        e.name = format!("{to}:{local}").into();
     }
     for c in e.elements_mut() {
         rename_prefix(c, from, to);
