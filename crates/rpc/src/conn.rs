@@ -270,7 +270,7 @@ pub async fn serve(
                             }
                             continue;
                         }
-                        dispatch::handle(&client, frame).await;
+                        dispatch::handle(&client, frame);
                     }
                     Ok(None) => break,
                     Err(e) => {

@@ -42,7 +42,7 @@ const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 type CallResult = Result<Vec<u8>, RpcError>;
 
 /// Handles one packet from the client (keepalive has been answered already).
-pub async fn handle(client: &Arc<Client>, frame: Frame) {
+pub fn handle(client: &Arc<Client>, frame: Frame) {
     let h = frame.header;
     match h.kind() {
         Some(MessageType::Call) | Some(MessageType::CallWithFds) => {}
