@@ -67,6 +67,25 @@ impl Daemon {
         format!("test+unix:///default?socket={}", self.socket().display())
     }
 
+    /// The runtime directory holding the sockets.
+    pub fn runtime_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sends SIGTERM and waits up to `within` for the daemon to exit; its exit status.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
     /// Whether the daemon process is still running (waits on our own child: no zombies,
     /// no `kill(pid, 0)`).
     pub fn is_running(&mut self) -> bool {
