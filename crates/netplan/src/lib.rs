@@ -9,7 +9,7 @@
 //!    compares it attribute by attribute, resolves a declared `type='network'` through a
 //!    [`NetworkResolver`], applies the type matrix and the virtualport rules, and orders the
 //!    actions — `spec/change-net/SPEC.md` §1–§6 in that order.
-//! 2. [`plan`] is the result as data: an [`Outcome`], the ordered [`Action`]s in the
+//! 2. [`plan`](mod@plan) is the result as data: an [`Outcome`], the ordered [`Action`]s in the
 //!    vectors' vocabulary, bridge endpoints, the network-port decision, QMP commands, the
 //!    explanation of which rule fired, and the new [`NetDef`](oxvirt_conf::domain::net::NetDef)
 //!    to store when the definition is replaced. It serialises to JSON.
