@@ -189,7 +189,7 @@ impl RawElement {
             } else if c.is_text() {
                 let t = c.text().unwrap_or("");
                 // Indentation between elements is not content.
-                if has_elements && t.trim().is_empty() {
+                if has_elements && crate::read::is_blank(t) {
                     continue;
                 }
                 children.push(RawNode::Text(t.to_owned()));

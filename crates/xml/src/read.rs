@@ -91,9 +91,33 @@ pub fn child_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
     child(node, name).map(|c| c.text().unwrap_or(""))
 }
 
+/// Whether `s` is empty or whitespace only (`s.trim().is_empty()`), checking the ASCII
+/// indentation between elements without decoding characters.
+pub fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) || s.trim().is_empty()
+}
+
 /// The text content of an element with surrounding whitespace removed.
 pub fn trimmed_text<'a>(node: Node<'a, '_>) -> &'a str {
     node.text().unwrap_or("").trim()
+}
+
+/// The values of the attributes called `names`, found in one pass over the element's
+/// attributes instead of one scan per name. Matches as `Node::attribute(name)` does: by
+/// local name, first occurrence.
+pub fn attributes_of<'a, const N: usize>(
+    node: Node<'a, '_>,
+    names: [&str; N],
+) -> [Option<&'a str>; N] {
+    let mut out = [None; N];
+    for a in node.attributes() {
+        if let Some(i) = names.iter().position(|n| *n == a.name())
+            && out[i].is_none()
+        {
+            out[i] = Some(a.value());
+        }
+    }
+    out
 }
 
 /// A required attribute.
@@ -158,6 +182,17 @@ mod tests {
         let mac = child(doc.root_element(), "mac").unwrap();
         let err = req_attr(mac, "address").unwrap_err();
         assert_eq!(err.to_string(), "2:2: missing attribute 'address' in <mac>");
+    }
+
+    #[test]
+    fn test_attributes_of_matches_attribute_lookup() {
+        let doc = parse_document("<a xmlns:n='urn:x' n:b='1' b='2' c='3'/>").unwrap();
+        let a = doc.root_element();
+        let [b, c, d] = attributes_of(a, ["b", "c", "d"]);
+        assert_eq!(
+            [b, c, d],
+            [a.attribute("b"), a.attribute("c"), a.attribute("d")]
+        );
     }
 
     #[test]

@@ -1,24 +1,46 @@
 use std::fmt::Write as _;
 
+/// Bytes [`escape_into`] must replace or drop: the five XML specials and control
+/// characters other than tab, newline and carriage return.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r');
+        b += 1;
+    }
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b'"' as usize] = true;
+    t
+};
+
 /// Appends `s` to `out` escaped as libvirt escapes both attribute values and text:
 /// the five XML specials become entities, other control characters below 0x20 except
 /// tab, newline and carriage return are dropped.
 pub fn escape_into(out: &mut String, s: &str) {
-    // Most values need no escaping: copy runs of plain bytes at once.
     let bytes = s.as_bytes();
+    // Almost every value needs no escaping: one table lookup per byte, then one copy.
+    let Some(first) = bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]) else {
+        out.push_str(s);
+        return;
+    };
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
         let rep = match b {
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'&' => "&amp;",
             b'\'' => "&apos;",
             b'"' => "&quot;",
-            b'\t' | b'\n' | b'\r' => continue,
-            b if b < 0x20 => "",
-            _ => continue,
+            _ => "",
         };
-        // Every byte matched above is ASCII, so `i` is a char boundary.
+        // Every byte in the table is ASCII, so `i` is a char boundary.
         out.push_str(&s[start..i]);
         out.push_str(rep);
         start = i + 1;
@@ -52,6 +74,15 @@ impl XmlWriter {
         // Room for a typical domain, so the buffer rarely grows.
         Self {
             buf: String::with_capacity(4096),
+            ..Self::default()
+        }
+    }
+
+    /// An empty writer with room for `capacity` bytes of output (formatters that know their
+    /// size roughly avoid regrowing and copying the buffer).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            buf: String::with_capacity(capacity),
             ..Self::default()
         }
     }
@@ -164,7 +195,7 @@ impl XmlWriter {
         // Numbers never need escaping; anything else is escaped after the fact.
         if self.buf[start..]
             .bytes()
-            .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"') || b < 0x20)
+            .any(|b| NEEDS_ESCAPE[usize::from(b)])
         {
             let raw = self.buf.split_off(start);
             escape_into(&mut self.buf, &raw);

@@ -9,7 +9,7 @@
 use super::util::{attr_u32, attr_u32_base0, invalid_attr, on_off, parse_on_off, parse_u64_base0};
 use crate::{ConfError, FormatFlags, ParseCtx};
 use oxvirt_xml::XmlWriter;
-use oxvirt_xml::read::child;
+use oxvirt_xml::read::{attributes_of, child};
 use roxmltree::Node;
 
 /// A device's guest address (`<address type='…'/>`).
@@ -272,6 +272,16 @@ fn num(node: Node<'_, '_>, attr: &str) -> Result<u32, ConfError> {
     Ok(attr_u32_base0(node, attr)?.unwrap_or(0))
 }
 
+/// [`num`] for a value already looked up (by [`attributes_of`]).
+fn num_of(node: Node<'_, '_>, attr: &str, value: Option<&str>) -> Result<u32, ConfError> {
+    match value {
+        None => Ok(0),
+        Some(v) => parse_u64_base0(v)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| invalid_attr(node, attr, v)),
+    }
+}
+
 impl DeviceAddress {
     /// Parses an `<address>` element.
     pub fn parse(node: Node<'_, '_>) -> Result<DeviceAddress, ConfError> {
@@ -282,11 +292,15 @@ impl DeviceAddress {
         };
         Ok(match ty {
             "pci" => {
+                // PCI addresses are most of a large domain's addresses: one pass over the
+                // attributes, then the same checks in the same order as single lookups.
+                let [domain, bus, slot, function, multifunction] =
+                    attributes_of(node, ["domain", "bus", "slot", "function", "multifunction"]);
                 let loc = [
-                    num(node, "domain")?,
-                    num(node, "bus")?,
-                    num(node, "slot")?,
-                    num(node, "function")?,
+                    num_of(node, "domain", domain)?,
+                    num_of(node, "bus", bus)?,
+                    num_of(node, "slot", slot)?,
+                    num_of(node, "function", function)?,
                 ];
                 if loc[0] > 0xffff || loc[1] > 0xff || loc[2] > 0x1f || loc[3] > 7 {
                     return Err(ConfError::Unsupported(format!(
@@ -294,7 +308,7 @@ impl DeviceAddress {
                         loc[0], loc[1], loc[2], loc[3]
                     )));
                 }
-                let multifunction = match node.attribute("multifunction") {
+                let multifunction = match multifunction {
                     None => None,
                     Some(v) => Some(
                         parse_on_off(v).ok_or_else(|| invalid_attr(node, "multifunction", v))?,
@@ -310,12 +324,16 @@ impl DeviceAddress {
                     zpci,
                 }
             }
-            "drive" => DeviceAddress::Drive {
-                controller: num(node, "controller")?,
-                bus: num(node, "bus")?,
-                target: num(node, "target")?,
-                unit: num(node, "unit")?,
-            },
+            "drive" => {
+                let [controller, bus, target, unit] =
+                    attributes_of(node, ["controller", "bus", "target", "unit"]);
+                DeviceAddress::Drive {
+                    controller: num_of(node, "controller", controller)?,
+                    bus: num_of(node, "bus", bus)?,
+                    target: num_of(node, "target", target)?,
+                    unit: num_of(node, "unit", unit)?,
+                }
+            }
             "virtio-serial" => DeviceAddress::VirtioSerial {
                 controller: num(node, "controller")?,
                 bus: num(node, "bus")?,

@@ -59,7 +59,7 @@ impl RawDevice {
         let mut element = RawElement::from_node_without(node, INFO_ELEMENTS);
         element
             .children
-            .retain(|c| !matches!(c, RawNode::Text(t) if t.trim().is_empty()));
+            .retain(|c| !matches!(c, RawNode::Text(t) if oxvirt_xml::read::is_blank(t)));
         let mut chr = None;
         if let Some((carrier, path)) = chr_carrier(node) {
             let ty = carrier.attribute("type").unwrap_or("pty");

@@ -12,6 +12,7 @@
 
 use super::device_info::DeviceInfo;
 use crate::{ConfError, FormatFlags, ParseCtx};
+use oxvirt_xml::read::is_blank;
 use oxvirt_xml::{Name, XmlWriter, intern};
 use roxmltree::Node;
 
@@ -118,7 +119,7 @@ impl DiskDef {
         let (mut readonly, mut shareable) = (false, false);
         for c in node.children() {
             if c.is_text() {
-                if c.text().is_some_and(|t| !t.trim().is_empty()) {
+                if c.text().is_some_and(|t| !is_blank(t)) {
                     return Ok(None);
                 }
                 continue;
@@ -127,9 +128,21 @@ impl DiskDef {
                 continue;
             }
             let name = c.tag_name().name();
-            let Some(i) = CHILDREN.iter().position(|k| *k == name) else {
-                return Ok(None);
+            // One `match` (dispatch on length, then one comparison) instead of comparing
+            // with each name of CHILDREN in turn.
+            let i = match name {
+                "driver" => 0,
+                "source" => 1,
+                "target" => 2,
+                "readonly" => 3,
+                "shareable" => 4,
+                "serial" => 5,
+                "boot" => 6,
+                "alias" => 7,
+                "address" => 8,
+                _ => return Ok(None),
             };
+            debug_assert_eq!(CHILDREN[i], name);
             if c.tag_name().namespace().is_some() || std::mem::replace(&mut seen[i], true) {
                 return Ok(None);
             }
@@ -175,7 +188,7 @@ impl DiskDef {
                             && !s.has_children()
                             && !a.value().is_empty() =>
                     {
-                        Some((intern(src_attr), a.value().to_owned()))
+                        Some((Name::Borrowed(src_attr), a.value().to_owned()))
                     }
                     _ => return Ok(None),
                 }

@@ -253,7 +253,7 @@ fn set_default_cpu(def: &mut DomainDef) {
     order_attrs(cpu, &["mode", "match", "check"]);
     // An empty `<cpu>\n</cpu>` kept its whitespace as text: it is not content.
     cpu.children
-        .retain(|c| !matches!(c, RawNode::Text(t) if t.trim().is_empty()));
+        .retain(|c| !matches!(c, RawNode::Text(t) if oxvirt_xml::read::is_blank(t)));
     let mut model = RawElement::new("model", &[("fallback", "forbid")]);
     model.children.push(RawNode::Text(DEFAULT_CPU.into()));
     cpu.children.insert(0, RawNode::Element(model));

@@ -40,6 +40,9 @@ pub fn format_uuid(u: &[u8; 16]) -> String {
 
 /// C `strtoull(s, &end, 0)` over the whole string: `0x` hex, leading `0` octal, decimal.
 pub fn parse_u64_base0(s: &str) -> Option<u64> {
+    if let Some(n) = parse_u64_base0_plain(s.as_bytes()) {
+        return Some(n);
+    }
     let s = s.trim();
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()
@@ -48,6 +51,35 @@ pub fn parse_u64_base0(s: &str) -> Option<u64> {
     } else {
         s.parse().ok()
     }
+}
+
+/// [`parse_u64_base0`] for the common spelling (prefix and digits only, at most 15 digits
+/// so nothing can overflow), without the trimming and the standard library's sign
+/// handling; `None` sends anything else to the general path, which agrees whenever this
+/// one answers.
+fn parse_u64_base0_plain(b: &[u8]) -> Option<u64> {
+    let (digits, radix) = match b {
+        [b'0', b'x' | b'X', rest @ ..] => (rest, 16),
+        [b'0', rest @ ..] if !rest.is_empty() => (rest, 8),
+        _ => (b, 10),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return None,
+        };
+        if u64::from(v) >= radix {
+            return None;
+        }
+        n = n * radix + u64::from(v);
+    }
+    Some(n)
 }
 
 /// The multiplier of a libvirt size unit (`virScaleInteger`), `None` for unknown units.
@@ -225,6 +257,29 @@ mod tests {
     fn test_bitmap_with_negation_formats_ranges() {
         let b = parse_bitmap("1-4,8-20,^9,525").unwrap();
         assert_eq!(format_bitmap(&b), "1-4,8,10-20,525");
+    }
+
+    #[test]
+    fn test_parse_u64_base0_fast_path_agrees_with_strtoul_rules() {
+        for (s, want) in [
+            ("0x1f", Some(31)),
+            ("0X1F", Some(31)),
+            ("017", Some(15)),
+            ("0", Some(0)),
+            ("00", Some(0)),
+            ("42", Some(42)),
+            (" 42 ", Some(42)),
+            ("+42", Some(42)),
+            ("0x+1", Some(1)),
+            ("08", None),
+            ("0x", None),
+            ("", None),
+            ("1a", None),
+            ("0xffffffffffffffff", Some(u64::MAX)),
+            ("18446744073709551616", None),
+        ] {
+            assert_eq!(parse_u64_base0(s), want, "{s:?}");
+        }
     }
 
     #[test]
