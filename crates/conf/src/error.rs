@@ -28,6 +28,10 @@ pub enum ConfError {
     /// `VIR_ERR_NO_NAME` without detail: `missing name information`.
     #[error("missing name information")]
     NoName,
+    /// `VIR_ERR_NO_TARGET`: `missing target information for device <detail>`, the bare
+    /// message when the detail is empty.
+    #[error("missing target information for device {0}")]
+    NoTarget(String),
     /// `VIR_ERR_SYSTEM_ERROR`: clients see the detail alone (libvirt's socket address
     /// parser reports unparsable addresses this way).
     #[error("{0}")]
@@ -55,6 +59,7 @@ impl ConfError {
             }
             ConfError::Xml(_) | ConfError::XmlError(_) => ErrorNumber::XmlError,
             ConfError::NoName => ErrorNumber::NoName,
+            ConfError::NoTarget(_) => ErrorNumber::NoTarget,
             ConfError::SystemError(_) => ErrorNumber::SystemError,
             ConfError::Unsupported(_) => ErrorNumber::ConfigUnsupported,
             ConfError::InvalidArg(_) => ErrorNumber::InvalidArg,
@@ -88,6 +93,7 @@ impl ConfError {
             ConfError::Xml(XmlError::Syntax { line, message, .. }) => {
                 format!("at line {line}: {message}")
             }
+            ConfError::NoTarget(device) => device.clone(),
             other => other.to_string(),
         }
     }
@@ -96,6 +102,7 @@ impl ConfError {
     pub fn to_vir(&self, domain: ErrorDomain) -> VirError {
         match self {
             ConfError::NoName => VirError::bare(ErrorNumber::NoName, domain),
+            ConfError::NoTarget(d) if d.is_empty() => VirError::bare(ErrorNumber::NoTarget, domain),
             _ => VirError::new(self.code(), domain, self.detail()),
         }
     }
@@ -118,10 +125,19 @@ impl ConfError {
             Some((m, pos)) if pos.bytes().all(|b| b.is_ascii_digit() || b == b':') => m,
             _ => message.as_str(),
         };
-        let source = text
+        let Some(source) = text
             .split(['\n', '\r'])
             .nth((*line as usize).saturating_sub(1))
-            .unwrap_or_default();
+        else {
+            return ConfError::XmlDetail(format!("({name}):{line}: {message}\n(null)\n^"));
+        };
+        if source.is_empty()
+            && text.ends_with(['\n', '\r'])
+            && text.lines().count() < *line as usize
+        {
+            // libxml2 has no text after the last line break to show.
+            return ConfError::XmlDetail(format!("({name}):{line}: {message}\n(null)\n^"));
+        }
         // libvirt copies tabs into the pointer line so the caret lines up under tabs.
         let pointer: String = source
             .chars()

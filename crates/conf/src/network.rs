@@ -26,6 +26,7 @@ mod ip;
 mod metadata;
 mod portgroup;
 mod route;
+pub mod update;
 pub(crate) mod util;
 
 pub use dns::{DnsForwarder, DnsHost, DnsSrv, DnsTxt, NetworkDns};

@@ -7,6 +7,9 @@ use oxvirt_conf::domain::net::NetDef;
 use oxvirt_conf::{ConfError, ParseCtx, SequenceGenerator};
 use oxvirt_error::ErrorDomain;
 
+mod common;
+use common::rejects;
+
 fn parse(xml: &str) -> Result<NetDef, ConfError> {
     let mut generator = SequenceGenerator::starting_at(0);
     NetDef::parse_str(xml, &mut ParseCtx::inactive(&mut generator))
@@ -14,21 +17,7 @@ fn parse(xml: &str) -> Result<NetDef, ConfError> {
 
 /// `(code, message)` of the refusal of `xml`.
 fn refusal(xml: &str) -> (i32, String) {
-    let e = parse(xml).expect_err("libvirt refuses this interface");
-    let v = e.to_vir(ErrorDomain::Domain);
-    (v.code.code(), v.message)
-}
-
-/// One test per refused interface: `rejects!(name, xml, code, message)`.
-macro_rules! rejects {
-    ($name:ident, $xml:expr, $code:expr, $msg:expr) => {
-        #[test]
-        fn $name() {
-            let got = refusal($xml);
-
-            assert_eq!(got, ($code, $msg.to_owned()));
-        }
-    };
+    common::refusal_of(parse(xml), ErrorDomain::Domain)
 }
 
 rejects!(

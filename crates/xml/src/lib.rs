@@ -18,6 +18,7 @@
 mod names;
 pub mod raw;
 pub mod read;
+mod syntax;
 mod write;
 
 pub use raw::{Name, RawElement, RawNode, intern};

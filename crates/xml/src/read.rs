@@ -45,18 +45,15 @@ pub enum XmlError {
 }
 
 /// Parses `text`, keeping DTD-free documents only (libvirt refuses entity expansion too).
+/// A malformed document is reported with libxml2's message and position.
 pub fn parse_document(text: &str) -> Result<Document<'_>, XmlError> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         ..roxmltree::ParsingOptions::default()
     };
     Document::parse_with_options(text, opts).map_err(|e| {
-        let pos = e.pos();
-        XmlError::Syntax {
-            line: pos.row,
-            col: pos.col,
-            message: e.to_string(),
-        }
+        let (line, col, message) = crate::syntax::libxml2_error(text, &e);
+        XmlError::Syntax { line, col, message }
     })
 }
 

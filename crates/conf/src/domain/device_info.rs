@@ -168,7 +168,7 @@ impl DeviceInfo {
         if allow_boot && let Some(b) = boot {
             let order = match b.attribute("order") {
                 None => {
-                    return Err(ConfError::XmlDetail(
+                    return Err(ConfError::XmlError(
                         "Missing required attribute 'order' in element 'boot'".into(),
                     ));
                 }
@@ -278,7 +278,7 @@ fn num_of(node: Node<'_, '_>, attr: &str, value: Option<&str>) -> Result<u32, Co
         None => Ok(0),
         Some(v) => parse_u64_base0(v)
             .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| invalid_attr(node, attr, v)),
+            .ok_or_else(|| super::util::invalid_uint_attr(node, attr, v)),
     }
 }
 
@@ -302,10 +302,23 @@ impl DeviceAddress {
                     num_of(node, "slot", slot)?,
                     num_of(node, "function", function)?,
                 ];
-                if loc[0] > 0xffff || loc[1] > 0xff || loc[2] > 0x1f || loc[3] > 7 {
-                    return Err(ConfError::Unsupported(format!(
-                        "Invalid PCI address {:04x}:{:02x}:{:02x}.{:x}",
-                        loc[0], loc[1], loc[2], loc[3]
+                // virPCIDeviceAddressIsValid; the domain is not limited here.
+                if loc[1] > 0xff {
+                    return Err(ConfError::XmlError(format!(
+                        "Invalid PCI address bus='{:#x}', must be <= 0xFF",
+                        loc[1]
+                    )));
+                }
+                if loc[2] > 0x1f {
+                    return Err(ConfError::XmlError(format!(
+                        "Invalid PCI address slot='{:#x}', must be <= 0x1F",
+                        loc[2]
+                    )));
+                }
+                if loc[3] > 7 {
+                    return Err(ConfError::XmlError(format!(
+                        "Invalid PCI address function={:#x}, must be <= 7",
+                        loc[3]
                     )));
                 }
                 let multifunction = match multifunction {
@@ -375,7 +388,7 @@ impl DeviceAddress {
             },
             "unassigned" => DeviceAddress::Unassigned,
             other => {
-                return Err(ConfError::Internal(format!(
+                return Err(ConfError::Unsupported(format!(
                     "unknown address type '{other}'"
                 )));
             }

@@ -435,6 +435,7 @@ impl Devices {
             }
             // libvirt ignores unknown device elements.
             if let Some(kind) = DEVICE_ORDER.iter().position(|k| *k == name) {
+                super::check::device(c)?;
                 let disk = if name == "disk" {
                     DiskDef::parse(c, ctx)?
                 } else {

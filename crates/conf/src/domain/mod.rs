@@ -7,6 +7,7 @@
 //! [`DomainDef::format`] prints the sections in libvirt's fixed order whatever the input
 //! order was; [`FormatFlags::INACTIVE`] drops runtime-only data.
 
+pub mod check;
 pub mod chr;
 pub mod cputune;
 pub mod device_info;
@@ -212,8 +213,18 @@ fn text_of(node: Node<'_, '_>) -> String {
     node.text().unwrap_or("").to_owned()
 }
 
-fn detail(msg: impl Into<String>) -> ConfError {
-    ConfError::XmlDetail(msg.into())
+/// The memory of the `<numa>` cells of `<cpu>` in KiB (libvirt's total when `<memory>` is
+/// absent); unreadable sizes count as none, the domain parser refuses them elsewhere.
+fn numa_memory_kib(cpu: Option<Node<'_, '_>>) -> u64 {
+    let Some(numa) = cpu.and_then(|c| child(c, "numa")) else {
+        return 0;
+    };
+    oxvirt_xml::read::children(numa, "cell")
+        .filter_map(|c| {
+            let unit = c.attribute("unit").unwrap_or("KiB");
+            util::scaled_to_kib(c.attribute("memory")?, unit)
+        })
+        .sum()
 }
 
 impl DomainDef {
@@ -228,11 +239,12 @@ impl DomainDef {
         ctx: &mut ParseCtx<'_>,
         defaults: qemu::Defaults,
     ) -> Result<DomainDef, ConfError> {
-        let doc = oxvirt_xml::parse_document(xml)?;
+        let doc = oxvirt_xml::parse_document(xml)
+            .map_err(|e| ConfError::from(e).in_document("domain_definition", xml))?;
         let root = doc.root_element();
         if root.tag_name().name() != "domain" {
-            return Err(detail(format!(
-                "unexpected root element <{}>, expecting <domain>",
+            return Err(ConfError::XmlError(format!(
+                "expecting root element of 'domain', not '{}'",
                 root.tag_name().name()
             )));
         }
@@ -250,10 +262,7 @@ impl DomainDef {
         ctx: &mut ParseCtx<'_>,
         defaults: qemu::Defaults,
     ) -> Result<DomainDef, ConfError> {
-        let virt_type = root
-            .attribute("type")
-            .ok_or_else(|| detail("missing domain type attribute"))?
-            .to_owned();
+        let virt_type = root.attribute("type").unwrap_or_default().to_owned();
         let id = if ctx.live {
             match root.attribute("id") {
                 Some(v) => Some(
@@ -276,13 +285,10 @@ impl DomainDef {
             }
         }
         let top = |name: &str| section_index(name).and_then(|i| first[i]);
-        let name = match top("name") {
-            Some(n) => text_of(n),
-            None => return Err(detail("missing name information")),
+        let name = match top("name").map(text_of) {
+            Some(n) if !n.is_empty() => n,
+            _ => return Err(ConfError::NoName),
         };
-        if name.contains('/') {
-            return Err(detail(format!("name {name} cannot contain '/'")));
-        }
         let uuid = match top("uuid") {
             Some(u) => {
                 let t = u.text().unwrap_or("");
@@ -303,30 +309,32 @@ impl DomainDef {
             }
             None => None,
         };
+        // The rest in the order of libvirt's parser, so a document with several mistakes
+        // gets the same first complaint.
+        check::caps(root)?;
+        check::title(root)?;
+        let memory_kib = match top("memory") {
+            Some(m) => parse_scaled_kib(m, "KiB")?,
+            None => 0,
+        };
+        let mut current_memory_kib = match top("currentMemory") {
+            Some(m) => parse_scaled_kib(m, "KiB")?,
+            None => 0,
+        };
         let max_memory = match top("maxMemory") {
             Some(m) => {
                 let kib = parse_scaled_kib(m, "KiB")?;
+                check::memory_slots(root)?;
                 let slots = util::attr_u32(m, "slots")?.unwrap_or(0);
                 Some((slots, kib))
             }
             None => None,
         };
-        let (memory_kib, dump_core) = match top("memory") {
-            Some(m) => {
-                let dc = match m.attribute("dumpCore") {
-                    None => None,
-                    Some(v) => Some(
-                        util::parse_on_off(v)
-                            .ok_or_else(|| util::invalid_attr(m, "dumpCore", v))?,
-                    ),
-                };
-                (parse_scaled_kib(m, "KiB")?, dc)
+        let dump_core = match top("memory").and_then(|m| m.attribute("dumpCore").map(|v| (m, v))) {
+            None => None,
+            Some((m, v)) => {
+                Some(util::parse_on_off(v).ok_or_else(|| util::invalid_attr(m, "dumpCore", v))?)
             }
-            None => (0, None),
-        };
-        let mut current_memory_kib = match top("currentMemory") {
-            Some(m) => parse_scaled_kib(m, "KiB")?,
-            None => 0,
         };
         if current_memory_kib == 0 || current_memory_kib > memory_kib {
             current_memory_kib = memory_kib;
@@ -335,9 +343,21 @@ impl DomainDef {
             Some(v) => parse_vcpu(v)?,
             None => VcpuDef::default(),
         };
+        check::iothreads(root)?;
+        check::cpu(root)?;
+        if vcpu.max == 0 {
+            // Without <numa> cells the highest CPU ID is 0, which needs one vCPU.
+            return Err(ConfError::Internal(
+                "CPU IDs in <numa> exceed the <vcpu> count".into(),
+            ));
+        }
+        check::features(root)?;
+        check::lifecycle(root)?;
+        check::clock(root)?;
+        check::boot(root)?;
         let os = match top("os") {
             Some(o) => parse_os(o)?,
-            None => return Err(detail("an os <type> must be specified")),
+            None => OsDef::default(),
         };
         let mut lifecycle = Lifecycle::default();
         for (name, slot) in [
@@ -363,6 +383,23 @@ impl DomainDef {
             Some(d) => Devices::parse(d, ctx)?,
             None => Devices::default(),
         };
+        // libvirt's post-parse checks.
+        if memory_kib == 0 && numa_memory_kib(top("cpu")) == 0 {
+            return Err(ConfError::XmlError(
+                "Memory size must be specified via <memory> or in the <numa> configuration".into(),
+            ));
+        }
+        if name.contains('/') {
+            return Err(ConfError::XmlError(format!(
+                "name {name} cannot contain '/'"
+            )));
+        }
+        // Define-time validation.
+        if ctx.validate
+            && let Some(d) = top("devices")
+        {
+            check::disk_targets(d)?;
+        }
         let typed = [
             "name",
             "uuid",
@@ -668,59 +705,64 @@ fn namespaced_element(c: Node<'_, '_>, uri: &str) -> RawElement {
 }
 
 fn parse_vcpu(v: Node<'_, '_>) -> Result<VcpuDef, ConfError> {
-    let text = v.text().unwrap_or("").trim();
-    let max: u32 = text
-        .parse()
-        .map_err(|_| detail("maximum vcpus count must be an integer"))?;
-    if max == 0 {
-        return Err(ConfError::InvalidArg("Invalid number of vCPUs".into()));
-    }
-    let current = match v.attribute("current") {
-        Some(c) => c
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| detail("current vcpus count must be an integer"))?,
-        None => max,
+    let text: String = v
+        .descendants()
+        .filter(|d| d.is_text())
+        .filter_map(|d| d.text())
+        .collect();
+    let max = check::str_to_uint(&text)
+        .ok_or_else(|| ConfError::XmlError("maximum vcpus count must be an integer".into()))?;
+    let current = util::attr_u32(v, "current")?.unwrap_or(max);
+    let placement = match v.attribute("placement") {
+        None => "static",
+        Some(p @ ("static" | "auto")) => p,
+        Some(p) => return Err(util::invalid_attr(v, "placement", p)),
+    };
+    let cpuset = match v.attribute("cpuset") {
+        Some(s) if placement != "auto" => {
+            let bits = parse_bitmap(s)
+                .ok_or_else(|| ConfError::InvalidArg(format!("Failed to parse bitmap '{s}'")))?;
+            if bits.is_empty() {
+                return Err(ConfError::Unsupported(format!(
+                    "Invalid value of 'cpuset': {s}"
+                )));
+            }
+            Some(bits)
+        }
+        _ => None,
     };
     if current > max {
-        return Err(ConfError::Internal(format!(
-            "maxvcpus must not be less than current vcpus ({current} < {max})"
-        )));
+        return Err(ConfError::Unsupported(
+            "maximum vCPU count must not be less than current vCPU count".into(),
+        ));
     }
-    let cpuset = match v.attribute("cpuset") {
-        Some(s) => Some(
-            parse_bitmap(s)
-                .ok_or_else(|| ConfError::Internal(format!("Invalid value of 'cpuset': {s}")))?,
-        ),
-        None => None,
-    };
-    let placement = v.attribute("placement").unwrap_or("static").to_owned();
     Ok(VcpuDef {
         max,
         current,
-        placement,
+        placement: placement.to_owned(),
         cpuset,
     })
 }
 
 fn parse_os(o: Node<'_, '_>) -> Result<OsDef, ConfError> {
-    let ty = child(o, "type").ok_or_else(|| detail("an os <type> must be specified"))?;
-    let os_type = ty.text().unwrap_or("").trim().to_owned();
+    let ty = child(o, "type");
     let mut os = OsDef {
         firmware: o.attribute("firmware").map(str::to_owned),
-        os_type,
-        arch: ty.attribute("arch").map(str::to_owned),
-        machine: ty.attribute("machine").map(str::to_owned),
+        os_type: ty
+            .map(|t| t.text().unwrap_or("").trim().to_owned())
+            .unwrap_or_default(),
+        arch: ty.and_then(|t| t.attribute("arch")).map(str::to_owned),
+        machine: ty.and_then(|t| t.attribute("machine")).map(str::to_owned),
         ..OsDef::default()
     };
     for c in o.children().filter(|c| c.is_element()) {
         match c.tag_name().name() {
             "type" => {}
             "boot" => {
-                let dev = c
-                    .attribute("dev")
-                    .ok_or_else(|| detail("Missing required attribute 'dev' in element 'boot'"))?;
-                os.boot_devs.push(dev.to_owned());
+                // check::boot refused a boot without dev among the first four.
+                if let Some(dev) = c.attribute("dev") {
+                    os.boot_devs.push(dev.to_owned());
+                }
             }
             _ => os.extra.push(RawElement::from_node(c)),
         }

@@ -111,16 +111,38 @@ pub fn unit_scale(unit: &str) -> Option<u64> {
     base.checked_pow(exp)
 }
 
-/// A size element (`<memory unit='…'>N</memory>`) in KiB, rounded up as libvirt does.
+/// A top-level size element (`<memory unit='…'>N</memory>`) in KiB, rounded up, read as
+/// libvirt's `virDomainParseMemory` reads `./<name>[1]`: the whole text in decimal (leading
+/// blanks allowed, nothing after the digits), then the unit; empty text is no value (0).
 pub fn parse_scaled_kib(node: Node<'_, '_>, default_unit: &str) -> Result<u64, ConfError> {
-    let unit = node.attribute("unit").unwrap_or(default_unit);
-    let text = node.text().unwrap_or("").trim();
-    scaled_to_kib(text, unit).ok_or_else(|| {
-        ConfError::XmlDetail(format!(
-            "invalid value '{text}' for element '{}'",
-            node.tag_name().name()
-        ))
-    })
+    let text: String = node
+        .descendants()
+        .filter(|d| d.is_text())
+        .filter_map(|d| d.text())
+        .collect();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    let digits = text.trim_start();
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let n = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse::<u64>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            ConfError::XmlError(format!(
+                "Invalid value '{text}' for element or attribute './{}[1]'",
+                node.tag_name().name()
+            ))
+        })?;
+    let unit = node
+        .attribute("unit")
+        .filter(|u| !u.is_empty())
+        .unwrap_or(default_unit);
+    let scale = unit_scale(unit)
+        .ok_or_else(|| ConfError::InvalidArg(format!("unknown suffix '{unit}'")))?;
+    n.checked_mul(scale)
+        .map(|bytes| bytes.div_ceil(1024))
+        .ok_or_else(|| ConfError::InvalidArg("value too large".into()))
 }
 
 /// `value × unit` in KiB, rounded up.
@@ -211,11 +233,19 @@ pub fn on_off(b: bool) -> &'static str {
     if b { "on" } else { "off" }
 }
 
-/// The error libvirt raises for an attribute value it cannot parse
-/// (`virXMLPropUInt` and friends).
+/// The error libvirt raises for an attribute value it cannot convert (`virXMLPropEnum`,
+/// `virXMLPropTristate*`): `VIR_ERR_XML_ERROR`.
 pub fn invalid_attr(node: Node<'_, '_>, attr: &str, value: &str) -> ConfError {
-    ConfError::XmlDetail(format!(
+    ConfError::XmlError(format!(
         "Invalid value for attribute '{attr}' in element '{}': '{value}'.",
+        node.tag_name().name()
+    ))
+}
+
+/// `virXMLPropUInt` refusing `value`: [`invalid_attr`] with the helper's hint.
+pub fn invalid_uint_attr(node: Node<'_, '_>, attr: &str, value: &str) -> ConfError {
+    ConfError::XmlError(format!(
+        "Invalid value for attribute '{attr}' in element '{}': '{value}'. Expected non-negative integer value",
         node.tag_name().name()
     ))
 }
@@ -227,7 +257,7 @@ pub fn attr_u32_base0(node: Node<'_, '_>, attr: &str) -> Result<Option<u32>, Con
         Some(v) => parse_u64_base0(v)
             .and_then(|n| u32::try_from(n).ok())
             .map(Some)
-            .ok_or_else(|| invalid_attr(node, attr, v)),
+            .ok_or_else(|| invalid_uint_attr(node, attr, v)),
     }
 }
 
@@ -239,7 +269,7 @@ pub fn attr_u32(node: Node<'_, '_>, attr: &str) -> Result<Option<u32>, ConfError
             .trim()
             .parse()
             .map(Some)
-            .map_err(|_| invalid_attr(node, attr, v)),
+            .map_err(|_| invalid_uint_attr(node, attr, v)),
     }
 }
 
