@@ -278,6 +278,225 @@ pub trait Connection: Send + Sync {
         )))
     }
 
+    // --- resources, statistics, guest queries ---
+    /// `virDomainSetMemoryFlags` (KiB; `resource_flags::MEM_MAXIMUM` sets the maximum).
+    /// `virDomainSetMemory` is LIVE and `virDomainSetMaxMemory` is MEM_MAXIMUM.
+    fn domain_set_memory<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _kib: u64,
+        _flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainSetMemoryFlags",
+        )))
+    }
+    /// `virDomainSetVcpusFlags`; `virDomainSetVcpus` is LIVE.
+    fn domain_set_vcpus<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _count: u32,
+        _flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainSetVcpusFlags",
+        )))
+    }
+    /// `virDomainGetVcpusFlags`.
+    fn domain_get_vcpus_flags<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _flags: u32,
+    ) -> DriverFuture<'a, i32> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetVcpusFlags",
+        )))
+    }
+    /// `virDomainGetVcpus`: at most `maxinfo` vCPUs, `maplen` bytes of map each.
+    fn domain_get_vcpus<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _maxinfo: usize,
+        _maplen: usize,
+    ) -> DriverFuture<'a, VcpusInfo> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetVcpus",
+        )))
+    }
+    /// `virDomainGetVcpuPinInfo`: `ncpumaps * maplen` bytes of maps and how many of the
+    /// maps are filled.
+    fn domain_get_vcpu_pin_info<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _ncpumaps: usize,
+        _maplen: usize,
+        _flags: u32,
+    ) -> DriverFuture<'a, (Vec<u8>, i32)> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetVcpuPinInfo",
+        )))
+    }
+    /// `virDomainMemoryStats`: at most `max` statistics.
+    fn domain_memory_stats<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _max: u32,
+        _flags: u32,
+    ) -> DriverFuture<'a, Vec<MemoryStat>> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainMemoryStats",
+        )))
+    }
+    /// `virDomainInterfaceStats`.
+    fn domain_interface_stats<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _device: &'a str,
+    ) -> DriverFuture<'a, InterfaceStats> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainInterfaceStats",
+        )))
+    }
+    /// `virDomainBlockStats`.
+    fn domain_block_stats<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _path: &'a str,
+    ) -> DriverFuture<'a, BlockStats> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainBlockStats",
+        )))
+    }
+    /// `virDomainGetBlockInfo`.
+    fn domain_get_block_info<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _path: &'a str,
+        _flags: u32,
+    ) -> DriverFuture<'a, BlockInfo> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetBlockInfo",
+        )))
+    }
+    /// `virDomainGetHostname`.
+    fn domain_get_hostname<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _flags: u32,
+    ) -> DriverFuture<'a, String> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetHostname",
+        )))
+    }
+    /// `virDomainGetTime`: seconds and nanoseconds.
+    fn domain_get_time<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _flags: u32,
+    ) -> DriverFuture<'a, (i64, u32)> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetTime",
+        )))
+    }
+    /// `virDomainGetControlInfo`.
+    fn domain_get_control_info<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _flags: u32,
+    ) -> DriverFuture<'a, ControlInfo> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetControlInfo",
+        )))
+    }
+    /// `virDomainGetSchedulerType`: the name and the number of parameters.
+    fn domain_get_scheduler_type<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+    ) -> DriverFuture<'a, (String, i32)> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetSchedulerType",
+        )))
+    }
+    /// `virDomainGetSchedulerParametersFlags`: at most `nparams` parameters.
+    fn domain_get_scheduler_parameters<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _nparams: i32,
+        _flags: u32,
+    ) -> DriverFuture<'a, Vec<TypedParameter>> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetSchedulerParametersFlags",
+        )))
+    }
+    /// `virDomainGetMemoryParameters`: `nparams` 0 asks for the count.
+    fn domain_get_memory_parameters<'a>(
+        &'a self,
+        _dom: &'a DomainRef,
+        _nparams: i32,
+        _flags: u32,
+    ) -> DriverFuture<'a, TypedParameters> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainGetMemoryParameters",
+        )))
+    }
+
+    // --- host ---
+    /// `virConnectGetSysinfo`.
+    fn get_sysinfo(&self, _flags: u32) -> DriverFuture<'_, String> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::None,
+            "virConnectGetSysinfo",
+        )))
+    }
+    /// `virNodeGetCellsFreeMemory`: bytes per cell from `start`, at most `max` cells.
+    fn node_get_cells_free_memory(&self, _start: i32, _max: i32) -> DriverFuture<'_, Vec<u64>> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::None,
+            "virNodeGetCellsFreeMemory",
+        )))
+    }
+    /// `virNodeGetFreeMemory`, bytes.
+    fn node_get_free_memory(&self) -> DriverFuture<'_, u64> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::None,
+            "virNodeGetFreeMemory",
+        )))
+    }
+    /// `virNodeGetCPUStats`: `nparams` 0 asks for the count.
+    fn node_get_cpu_stats(
+        &self,
+        _cpu: i32,
+        _nparams: i32,
+        _flags: u32,
+    ) -> DriverFuture<'_, CpuStats> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::None,
+            "virNodeGetCPUStats",
+        )))
+    }
+    /// `virNodeGetCPUMap`.
+    fn node_get_cpu_map(&self, _flags: u32) -> DriverFuture<'_, NodeCpuMap> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::None,
+            "virNodeGetCPUMap",
+        )))
+    }
+
     // --- networks ---
     /// `virConnectListAllNetworks`.
     fn list_all_networks(&self, flags: u32) -> DriverFuture<'_, Vec<NetworkRef>>;
@@ -319,6 +538,17 @@ pub trait Connection: Send + Sync {
     fn network_is_active<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, bool>;
     /// `virNetworkIsPersistent`.
     fn network_is_persistent<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, bool>;
+    /// `virNetworkUpdate`.
+    fn network_update<'a>(
+        &'a self,
+        _net: &'a NetworkRef,
+        _update: &'a NetworkUpdate,
+    ) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Network,
+            "virNetworkUpdate",
+        )))
+    }
 }
 
 /// The library version we report: libvirt 9.0.0, the ABI our clients were built against.

@@ -152,3 +152,190 @@ pub mod device_flags {
     /// A bit libvirt 9.0 does not define, so stock clients never send it.
     pub const OXVIRT_DRY_RUN: u32 = 1 << 30;
 }
+
+/// `virVcpuInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VcpuInfo {
+    /// vCPU number.
+    pub number: u32,
+    /// `virVcpuState` (1 running).
+    pub state: i32,
+    /// CPU time used, nanoseconds.
+    pub cpu_time_ns: u64,
+    /// Host CPU it runs on.
+    pub cpu: i32,
+}
+
+/// `virDomainGetVcpus`' answer: one entry per described vCPU and `maxinfo * maplen` bytes
+/// of CPU maps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VcpusInfo {
+    /// The vCPUs.
+    pub info: Vec<VcpuInfo>,
+    /// Their affinity maps, `maplen` bytes each.
+    pub cpumaps: Vec<u8>,
+}
+
+/// `virNodeGetCPUMap`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeCpuMap {
+    /// Number of host CPUs.
+    pub cpus: i32,
+    /// Online CPUs as a bit map.
+    pub map: Vec<u8>,
+    /// Number of online CPUs.
+    pub online: u32,
+}
+
+/// `virDomainMemoryStatStruct`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryStat {
+    /// `virDomainMemoryStatTags`.
+    pub tag: i32,
+    /// The value (KiB for sizes).
+    pub val: u64,
+}
+
+/// `virDomainInterfaceStatsStruct`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InterfaceStats {
+    /// Bytes received.
+    pub rx_bytes: i64,
+    /// Packets received.
+    pub rx_packets: i64,
+    /// Receive errors.
+    pub rx_errs: i64,
+    /// Receive drops.
+    pub rx_drop: i64,
+    /// Bytes sent.
+    pub tx_bytes: i64,
+    /// Packets sent.
+    pub tx_packets: i64,
+    /// Send errors.
+    pub tx_errs: i64,
+    /// Send drops.
+    pub tx_drop: i64,
+}
+
+/// `virDomainBlockStatsStruct`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockStats {
+    /// Read requests.
+    pub rd_req: i64,
+    /// Bytes read.
+    pub rd_bytes: i64,
+    /// Write requests.
+    pub wr_req: i64,
+    /// Bytes written.
+    pub wr_bytes: i64,
+    /// Errors.
+    pub errs: i64,
+}
+
+/// `virDomainBlockInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockInfo {
+    /// Logical size, bytes.
+    pub capacity: u64,
+    /// Host allocation, bytes.
+    pub allocation: u64,
+    /// Host storage, bytes.
+    pub physical: u64,
+}
+
+/// One `virNodeCPUStats` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuStat {
+    /// `VIR_NODE_CPU_STATS_*` name (`user`, `kernel`, …).
+    pub field: String,
+    /// Nanoseconds.
+    pub value: u64,
+}
+
+/// `virNodeGetCPUStats`' answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpuStats {
+    /// The statistics (empty when only the count was asked for).
+    pub params: Vec<CpuStat>,
+    /// How many the driver has.
+    pub nparams: i32,
+}
+
+/// `virDomainControlInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ControlInfo {
+    /// `virDomainControlState`.
+    pub state: u32,
+    /// `virDomainControlErrorReason`.
+    pub details: u32,
+    /// Milliseconds in this state.
+    pub state_time: u64,
+}
+
+/// The value of a `virTypedParameter`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedValue {
+    /// `VIR_TYPED_PARAM_INT`.
+    Int(i32),
+    /// `VIR_TYPED_PARAM_UINT`.
+    UInt(u32),
+    /// `VIR_TYPED_PARAM_LLONG`.
+    LLong(i64),
+    /// `VIR_TYPED_PARAM_ULLONG`.
+    ULLong(u64),
+    /// `VIR_TYPED_PARAM_DOUBLE`.
+    Double(f64),
+    /// `VIR_TYPED_PARAM_BOOLEAN`.
+    Boolean(bool),
+    /// `VIR_TYPED_PARAM_STRING`.
+    String(String),
+}
+
+/// `virTypedParameter`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedParameter {
+    /// Parameter name.
+    pub field: String,
+    /// Its value.
+    pub value: TypedValue,
+}
+
+/// A parameter list and the count the driver reports: when the caller asked for zero
+/// parameters, `params` is empty and `nparams` says how many there are.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TypedParameters {
+    /// The parameters.
+    pub params: Vec<TypedParameter>,
+    /// How many the driver has.
+    pub nparams: i32,
+}
+
+/// `virNetworkUpdate`'s request, with the C API's meaning of each field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkUpdate {
+    /// `virNetworkUpdateCommand`.
+    pub command: u32,
+    /// `virNetworkUpdateSection`.
+    pub section: u32,
+    /// Index of the parent element, −1 for any.
+    pub parent_index: i32,
+    /// XML fragment.
+    pub xml: String,
+    /// `virNetworkUpdateFlags`.
+    pub flags: u32,
+}
+
+/// Bits of `virDomainMemoryModFlags` and `virDomainVcpuFlags` beyond the modification
+/// impact (`device_flags::LIVE`, `device_flags::CONFIG`).
+pub mod resource_flags {
+    /// `VIR_DOMAIN_MEM_MAXIMUM`
+    pub const MEM_MAXIMUM: u32 = 1 << 2;
+    /// `VIR_DOMAIN_VCPU_MAXIMUM`
+    pub const VCPU_MAXIMUM: u32 = 1 << 2;
+    /// `VIR_DOMAIN_VCPU_GUEST`
+    pub const VCPU_GUEST: u32 = 1 << 3;
+    /// `VIR_DOMAIN_VCPU_HOTPLUGGABLE`
+    pub const VCPU_HOTPLUGGABLE: u32 = 1 << 4;
+    /// `VIR_TYPED_PARAM_STRING_OKAY`
+    pub const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
+}

@@ -4,8 +4,10 @@
 use crate::defaults;
 use crate::driver::TestDriver;
 use oxvirt_core::{
-    Connection, DomainInfo, DomainRef, DomainState, DriverFuture, ErrorDomain, EventBus,
-    NetworkRef, NodeInfo, SecurityLabel, SecurityModel, VirError, ready,
+    BlockInfo, BlockStats, Connection, ControlInfo, CpuStats, DomainInfo, DomainRef, DomainState,
+    DriverFuture, ErrorDomain, EventBus, InterfaceStats, MemoryStat, NetworkRef, NetworkUpdate,
+    NodeCpuMap, NodeInfo, SecurityLabel, SecurityModel, TypedParameter, TypedParameters, VcpusInfo,
+    VirError, ready,
 };
 
 impl Connection for TestDriver {
@@ -239,6 +241,163 @@ impl Connection for TestDriver {
         ready(self.core.plan_update_device(dom, xml, flags))
     }
 
+    // --- resources, statistics, guest queries ---
+
+    fn domain_set_memory<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        kib: u64,
+        flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(self.core.set_memory(dom, kib, flags))
+    }
+
+    fn domain_set_vcpus<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        count: u32,
+        flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(self.core.set_vcpus(dom, count, flags))
+    }
+
+    fn domain_get_vcpus_flags<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, i32> {
+        ready(self.core.get_vcpus_flags(dom, flags))
+    }
+
+    fn domain_get_vcpus<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        maxinfo: usize,
+        maplen: usize,
+    ) -> DriverFuture<'a, VcpusInfo> {
+        ready(self.core.get_vcpus(dom, maxinfo, maplen))
+    }
+
+    fn domain_get_vcpu_pin_info<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        ncpumaps: usize,
+        maplen: usize,
+        flags: u32,
+    ) -> DriverFuture<'a, (Vec<u8>, i32)> {
+        ready(self.core.vcpu_pin_info(dom, ncpumaps, maplen, flags))
+    }
+
+    fn domain_memory_stats<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        max: u32,
+        flags: u32,
+    ) -> DriverFuture<'a, Vec<MemoryStat>> {
+        ready(self.core.memory_stats(dom, max, flags))
+    }
+
+    fn domain_interface_stats<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        device: &'a str,
+    ) -> DriverFuture<'a, InterfaceStats> {
+        ready(self.core.interface_stats(dom, device))
+    }
+
+    fn domain_block_stats<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        path: &'a str,
+    ) -> DriverFuture<'a, BlockStats> {
+        ready(self.core.block_stats(dom, path))
+    }
+
+    fn domain_get_block_info<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        path: &'a str,
+        flags: u32,
+    ) -> DriverFuture<'a, BlockInfo> {
+        ready(self.core.block_info(dom, path, flags))
+    }
+
+    fn domain_get_hostname<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, String> {
+        ready(self.core.domain_hostname(dom, flags))
+    }
+
+    fn domain_get_time<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, (i64, u32)> {
+        ready(self.core.domain_time(dom, flags))
+    }
+
+    fn domain_get_control_info<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        flags: u32,
+    ) -> DriverFuture<'a, ControlInfo> {
+        ready(self.core.control_info(dom, flags))
+    }
+
+    fn domain_get_scheduler_type<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+    ) -> DriverFuture<'a, (String, i32)> {
+        // testDomainGetSchedulerType answers without looking the domain up.
+        let _ = dom;
+        ready(Ok(("fair".to_owned(), 1)))
+    }
+
+    fn domain_get_scheduler_parameters<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        _nparams: i32,
+        flags: u32,
+    ) -> DriverFuture<'a, Vec<TypedParameter>> {
+        ready(self.core.scheduler_parameters(dom, flags))
+    }
+
+    fn domain_get_memory_parameters<'a>(
+        &'a self,
+        dom: &'a DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> DriverFuture<'a, TypedParameters> {
+        ready(self.core.memory_parameters(dom, nparams, flags))
+    }
+
+    fn get_sysinfo(&self, flags: u32) -> DriverFuture<'_, String> {
+        ready(self.core.sysinfo(flags))
+    }
+
+    fn node_get_cells_free_memory(&self, start: i32, max: i32) -> DriverFuture<'_, Vec<u64>> {
+        ready(self.core.cells_free_memory(start, max))
+    }
+
+    fn node_get_free_memory(&self) -> DriverFuture<'_, u64> {
+        ready(Ok(self.core.free_memory()))
+    }
+
+    fn node_get_cpu_stats(
+        &self,
+        _cpu: i32,
+        nparams: i32,
+        flags: u32,
+    ) -> DriverFuture<'_, CpuStats> {
+        ready(self.core.cpu_stats(nparams, flags))
+    }
+
+    fn node_get_cpu_map(&self, flags: u32) -> DriverFuture<'_, NodeCpuMap> {
+        ready(self.core.cpu_map(flags))
+    }
+
     // --- networks ---
 
     fn list_all_networks(&self, flags: u32) -> DriverFuture<'_, Vec<NetworkRef>> {
@@ -315,5 +474,13 @@ impl Connection for TestDriver {
 
     fn network_is_persistent<'a>(&'a self, net: &'a NetworkRef) -> DriverFuture<'a, bool> {
         ready(self.core.network_is_persistent(net))
+    }
+
+    fn network_update<'a>(
+        &'a self,
+        net: &'a NetworkRef,
+        update: &'a NetworkUpdate,
+    ) -> DriverFuture<'a, ()> {
+        ready(self.core.network_update(net, update))
     }
 }

@@ -96,6 +96,16 @@ const PAGE_SIZES: [u64; 4] = [4, 8, 2048, 1_048_576];
 /// NUMA cells of the fake host: (memory KiB, CPUs per cell).
 const CELLS: [(u64, u32); 2] = [(2_097_152, 8), (4_194_304, 8)];
 
+/// Each NUMA cell's memory (`virNodeGetCellsFreeMemory` reports these).
+pub(crate) fn cell_memory_kib() -> Vec<u64> {
+    CELLS.iter().map(|(kib, _)| *kib).collect()
+}
+
+/// Each NUMA cell's free memory: half its size (`virNodeGetFreeMemory` sums these).
+pub(crate) fn cell_free_memory() -> Vec<u64> {
+    CELLS.iter().map(|(kib, _)| kib / 2).collect()
+}
+
 /// Guest OS types offered, each on i686 with the test emulator.
 const GUEST_OS_TYPES: [&str; 2] = ["hvm", "xen"];
 

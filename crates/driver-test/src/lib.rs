@@ -27,6 +27,7 @@ mod driver;
 mod errors;
 mod hostsim;
 mod network;
+mod resources;
 mod update;
 mod xmldef;
 

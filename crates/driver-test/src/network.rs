@@ -10,12 +10,19 @@ use crate::errors::{self, check_flags};
 use crate::xmldef::NetworkXml;
 use oxvirt_conf::domain::util::format_uuid;
 use oxvirt_core::event::lifecycle;
-use oxvirt_core::{DriverResult, ErrorDomain, Event, NetworkRef, net_list_flags};
+use oxvirt_core::{
+    DriverResult, ErrorDomain, ErrorNumber, Event, NetworkRef, NetworkUpdate, VirError,
+    net_list_flags,
+};
 
 /// `VIR_NETWORK_DEFINE_VALIDATE`, `VIR_NETWORK_CREATE_VALIDATE`.
 const VALIDATE: u32 = 1;
 /// Every `VIR_CONNECT_LIST_NETWORKS_*` filter.
 const LIST_ALL: u32 = 0x3f;
+/// `VIR_NETWORK_UPDATE_AFFECT_LIVE`.
+const UPDATE_LIVE: u32 = 1;
+/// `VIR_NETWORK_UPDATE_AFFECT_CONFIG`.
+const UPDATE_CONFIG: u32 = 2;
 
 /// One network (`virNetworkObj`).
 #[derive(Debug, Clone)]
@@ -263,6 +270,70 @@ impl Core {
     ) -> DriverResult<String> {
         check_flags(flags, 0, "testNetworkGetXMLDesc")?;
         self.with_network(&handle.name, |net| Ok(net.def.to_xml()))
+    }
+
+    /// `testNetworkUpdate`: "current" means live for an active network and config
+    /// otherwise; each affected definition is edited on a copy that replaces it only when
+    /// every edit succeeded (`virNetworkObjUpdate`).
+    pub(crate) fn network_update(
+        &self,
+        handle: &NetworkRef,
+        u: &NetworkUpdate,
+    ) -> DriverResult<()> {
+        check_flags(u.flags, UPDATE_LIVE | UPDATE_CONFIG, "testNetworkUpdate")?;
+        let mut st = self.lock();
+        let idx = st.network_index_uuid(&handle.uuid)?;
+        let net = &mut st.networks[idx];
+        let mut flags = u.flags;
+        if flags & (UPDATE_LIVE | UPDATE_CONFIG) == 0 {
+            flags |= if net.active {
+                UPDATE_LIVE
+            } else {
+                UPDATE_CONFIG
+            };
+        }
+        // virNetworkObjConfigChangeSetup
+        let refuse =
+            |msg: &str| VirError::new(ErrorNumber::OperationInvalid, ErrorDomain::Network, msg);
+        if !net.active && flags & UPDATE_LIVE != 0 {
+            return Err(refuse("network is not running"));
+        }
+        if flags & UPDATE_CONFIG != 0 {
+            if !net.persistent {
+                return Err(refuse(
+                    "cannot change persistent config of a transient network",
+                ));
+            }
+            if net.active && net.new_def.is_none() {
+                net.new_def = Some(net.def.clone());
+            }
+        }
+        let edit = |def: &NetworkXml| {
+            let mut copy = def.clone();
+            copy.update_section(u.command, u.section, u.parent_index, &u.xml)?;
+            Ok::<_, VirError>(copy)
+        };
+        let live = if flags & UPDATE_LIVE != 0 {
+            Some(edit(&net.def)?)
+        } else {
+            None
+        };
+        let config = if flags & UPDATE_CONFIG != 0 {
+            Some(edit(net.new_def.as_ref().unwrap_or(&net.def))?)
+        } else {
+            None
+        };
+        if let Some(config) = config {
+            if net.active {
+                net.new_def = Some(config);
+            } else {
+                net.def = config;
+            }
+        }
+        if let Some(live) = live {
+            net.def = live;
+        }
+        Ok(())
     }
 
     pub(crate) fn network_get_bridge_name(&self, handle: &NetworkRef) -> DriverResult<String> {

@@ -6,8 +6,10 @@
 
 use crate::errors;
 use oxvirt_conf::domain::DomainDef;
+use oxvirt_conf::domain::devices::{DEVICE_ORDER, Device};
 use oxvirt_conf::domain::net::NetDef;
-use oxvirt_conf::network::{NetworkDef, NetworkFormatFlags};
+use oxvirt_conf::netdev::MacAddr;
+use oxvirt_conf::network::{NetworkDef, NetworkFormatFlags, update};
 use oxvirt_conf::{FormatFlags, ParseCtx, RandomGenerator};
 use oxvirt_core::DriverResult;
 use oxvirt_error::ErrorDomain;
@@ -78,6 +80,79 @@ impl DomainXml {
     /// Maximum vCPUs.
     pub(crate) fn max_vcpus(&self) -> u32 {
         self.def.vcpu.max
+    }
+
+    /// `<vcpu cpuset=…>`: the host CPUs every vCPU may use, when restricted.
+    pub(crate) fn cpuset(&self) -> Option<&[u32]> {
+        self.def.vcpu.cpuset.as_deref()
+    }
+
+    /// `virDomainDefSetMemoryTotal`: a new `<memory>`, KiB.
+    pub(crate) fn set_max_memory_kib(&mut self, kib: u64) {
+        self.def.memory_kib = kib;
+    }
+
+    /// A new `<currentMemory>` (the balloon), KiB.
+    pub(crate) fn set_current_memory_kib(&mut self, kib: u64) {
+        self.def.current_memory_kib = kib;
+    }
+
+    /// `<maxMemory>` in KiB, when the domain has memory hotplug slots.
+    pub(crate) fn hotplug_memory_kib(&self) -> Option<u64> {
+        self.def.max_memory.map(|(_, kib)| kib)
+    }
+
+    /// `virDomainDefSetVcpus`: the first `n` vCPUs online (the caller checked `n <= max`).
+    pub(crate) fn set_vcpus(&mut self, n: u32) {
+        self.def.vcpu.current = n;
+    }
+
+    /// `virDomainDefSetVcpusMax`: vCPUs beyond the new maximum go away with their online
+    /// state; added ones start offline.
+    pub(crate) fn set_max_vcpus(&mut self, n: u32) {
+        self.def.vcpu.max = n;
+        self.def.vcpus = n;
+        self.def.vcpu.current = self.def.vcpu.current.min(n);
+    }
+
+    /// `virDomainDefHasMemballoon`: a `<memballoon>` whose model is not `none`.
+    pub(crate) fn has_memballoon(&self) -> bool {
+        let Some(kind) = DEVICE_ORDER.iter().position(|k| *k == "memballoon") else {
+            return false;
+        };
+        self.def.devices.others.iter().any(|(k, d)| {
+            *k == kind
+                && match d {
+                    Device::Raw(r) => !r
+                        .element
+                        .attrs
+                        .iter()
+                        .any(|(n, v)| &**n == "model" && &**v == "none"),
+                    _ => true,
+                }
+        })
+    }
+
+    /// `virDomainDiskByName`: the disk whose target is `path`, or whose source is `path`
+    /// when it is absolute. Returns its source path (`None` for an empty drive); `None`
+    /// overall when no typed disk matches.
+    pub(crate) fn disk_source(&self, path: &str) -> Option<Option<&str>> {
+        self.def.devices.others.iter().find_map(|(_, d)| {
+            let Device::Disk(disk) = d else { return None };
+            let source = disk.source.as_ref().map(|(_, p)| p.as_str());
+            let hit = disk.dev() == Some(path) || (path.starts_with('/') && source == Some(path));
+            hit.then_some(source)
+        })
+    }
+
+    /// `virDomainNetFind`: an interface by MAC address when `device` parses as one, else by
+    /// its host-side name.
+    pub(crate) fn has_interface(&self, device: &str) -> bool {
+        let ifaces = &self.def.devices.interfaces;
+        match MacAddr::parse(device) {
+            Some(mac) => ifaces.iter().any(|n| n.mac == mac),
+            None => ifaces.iter().any(|n| n.ifname.as_deref() == Some(device)),
+        }
     }
 
     /// `<on_poweroff>`.
@@ -174,6 +249,18 @@ impl NetworkXml {
     /// The typed definition, for the update planner's port allocation.
     pub(crate) fn conf(&self) -> &NetworkDef {
         &self.def
+    }
+
+    /// `virNetworkDefUpdateSection`: one `virNetworkUpdate` command on this definition.
+    pub(crate) fn update_section(
+        &mut self,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+    ) -> DriverResult<()> {
+        update::update_section(&mut self.def, command, section, parent_index, xml)
+            .map_err(|e| e.to_vir(ErrorDomain::Network))
     }
 
     /// Formats the definition (the test driver accepts no format flags).

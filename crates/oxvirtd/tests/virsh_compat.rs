@@ -70,14 +70,37 @@ fn files() -> Files {
     }
 }
 
-/// Values that legitimately differ between two runs: the CPU time the test driver
-/// derives from the clock.
+/// Values that legitimately differ between two runs because the test driver derives them
+/// from the wall clock: the CPU time of `dominfo` and `vcpuinfo`, and the counters of
+/// `domifstat` and `domblkstat` (`<device> <counter> <number>`). Only the number is
+/// masked, so the device, the counter names and their order are still compared.
 fn mask(o: VirshOutput) -> VirshOutput {
+    const CLOCK_COUNTERS: &[&str] = &[
+        "rx_bytes",
+        "rx_packets",
+        "rx_errs",
+        "rx_drop",
+        "tx_bytes",
+        "tx_packets",
+        "tx_errs",
+        "tx_drop",
+        "rd_req",
+        "rd_bytes",
+        "wr_req",
+        "wr_bytes",
+        "errs",
+    ];
     let clean = |s: String| {
         s.lines()
             .map(|l| {
+                let words: Vec<&str> = l.split(' ').collect();
                 if l.starts_with("CPU time:") {
                     "CPU time: <masked>".to_owned()
+                } else if let [dev, counter, n] = words[..]
+                    && CLOCK_COUNTERS.contains(&counter)
+                    && n.bytes().all(|b| b.is_ascii_digit())
+                {
+                    format!("{dev} {counter} <masked>")
                 } else {
                     l.to_owned()
                 }
@@ -169,6 +192,59 @@ virsh_cases! {
          net-undefine vn1; net-list --all";
     test_virsh_net_create_transient_matches_test_driver =>
         "net-create @NET@; net-list --all; net-destroy vn1; net-list --all";
+    test_virsh_setmem_matches_test_driver =>
+        "setmem test 1048576; dominfo test; setmem test 99999999; setmem test 1024 --config; \
+         dumpxml --inactive test; list";
+    test_virsh_setmaxmem_matches_test_driver =>
+        "setmaxmem test 4194304; setmaxmem test 4194304 --config; dominfo test; \
+         dumpxml --inactive test; define @DOM@; setmaxmem vt1 262144; dominfo vt1";
+    test_virsh_setvcpus_matches_test_driver =>
+        "setvcpus test 1; vcpucount test; dominfo test; setvcpus test 4 --maximum --config; \
+         vcpucount test; dumpxml --inactive test; setvcpus test 40; setvcpus test 3 --live";
+    test_virsh_vcpucount_matches_test_driver =>
+        "vcpucount test; vcpucount test --live --maximum; vcpucount test --config; \
+         define @DOM@; vcpucount vt1; vcpucount vt1 --live";
+    test_virsh_vcpuinfo_matches_test_driver =>
+        "vcpuinfo test; vcpuinfo test --pretty; define @DOM@; vcpuinfo vt1; destroy test; \
+         vcpuinfo test";
+    test_virsh_dommemstat_matches_test_driver =>
+        "dommemstat test; setmem test 1000000; dommemstat test; create @DOM2@; dommemstat vt2; \
+         destroy test; dommemstat test";
+    test_virsh_domifstat_matches_test_driver =>
+        "domifstat test testnet0; domifstat test aa:bb:cc:dd:ee:ff; domifstat test nosuch";
+    test_virsh_domblkstat_matches_test_driver =>
+        "domblkstat test vda; domblkstat test /guest/diskimage1; domblkstat test nosuch";
+    test_virsh_domblkinfo_matches_test_driver =>
+        "domblkinfo test vda; domblkinfo test nosuch; destroy test; domblkinfo test vda";
+    test_virsh_freecell_matches_test_driver =>
+        "freecell; freecell --all; freecell --cellno 1; freecell --cellno 5";
+    test_virsh_sysinfo_matches_test_driver => "sysinfo";
+    test_virsh_nodecpustats_matches_test_driver => "nodecpustats; nodecpustats --cpu 3";
+    test_virsh_nodememstats_matches_test_driver => "nodememstats";
+    test_virsh_guest_queries_match_test_driver =>
+        "domhostname test; domtime test; domcontrol test; suspend test; domtime test; \
+         domcontrol test; destroy test; domhostname test; domtime test; domcontrol test";
+    test_virsh_schedinfo_matches_test_driver => "schedinfo test; schedinfo test --config";
+    test_virsh_net_update_add_matches_test_driver =>
+        "net-update default add ip-dhcp-host \"<host mac='00:16:3e:77:e2:ed' name='foo' \
+         ip='192.168.122.10'/>\" --live --config; net-dumpxml default; \
+         net-dumpxml --inactive default";
+    test_virsh_net_update_modify_delete_matches_test_driver =>
+        "net-update default add ip-dhcp-host \"<host mac='00:16:3e:77:e2:ed' name='foo' \
+         ip='192.168.122.10'/>\"; net-update default add ip-dhcp-host \"<host name='foo' \
+         ip='192.168.122.12'/>\"; net-update default modify ip-dhcp-host \"<host \
+         mac='00:16:3e:77:e2:ed' name='bar' ip='192.168.122.11'/>\"; net-dumpxml default; \
+         net-update default delete ip-dhcp-host \"<host name='bar'/>\"; net-dumpxml default; \
+         net-update default delete ip-dhcp-host \"<host name='bar'/>\"";
+    test_virsh_net_update_errors_match_test_driver =>
+        "net-update default add ip-dhcp-host \"<range/>\"; \
+         net-update default add bridge \"<bridge name='x'/>\"; \
+         net-update default add ip-dhcp-host \"<host name='x'/>\" --parent-index 3; \
+         net-update default add ip-dhcp-host \"<host name='x'/>\"; \
+         net-destroy default; net-update default add ip-dhcp-host \
+         \"<host name='x' ip='192.168.122.9'/>\" --live";
+    test_virsh_memtune_matches_test_driver =>
+        "memtune test; memtune test --config; destroy test; memtune test; memtune test --live";
 }
 
 /// `virsh event --all --loop` on one connection sees the lifecycle of a domain another

@@ -15,7 +15,7 @@
 use oxvirt_xdr::{Decode, Encode, Xdr, XdrError};
 
 use crate::procedures::{ProcInfo, remote_proc};
-use crate::{NonnullDomain, NonnullNetwork, Uuid};
+use crate::{NonnullDomain, NonnullNetwork, TypedParam, Uuid};
 
 /// `REMOTE_DOMAIN_LIST_MAX`.
 pub const DOMAIN_LIST_MAX: u32 = 16384;
@@ -692,8 +692,9 @@ pub struct NetworkIsPersistentRet {
     pub persistent: i32,
 }
 
-/// `remote_network_update_args`. Note the historical swap: the client sends
-/// `command` then `section`, in that order, whatever the C API's argument order.
+/// `remote_network_update_args`. The fields mean what they say only for clients that
+/// saw feature 16 (`NETWORK_UPDATE_HAS_CORRECT_ORDER`) supported; older clients send the
+/// section in `command` and the command in `section`.
 #[derive(Xdr, Debug, Clone, PartialEq, Eq)]
 pub struct NetworkUpdateArgs {
     /// The network.
@@ -830,6 +831,418 @@ pub struct DomainEventCallbackRebootMsg {
     pub msg: DomainEventRebootMsg,
 }
 
+// --- resources, statistics and host queries -------------------------------------
+
+/// `REMOTE_VCPUINFO_MAX`.
+pub const VCPUINFO_MAX: u32 = 16384;
+/// `REMOTE_CPUMAPS_MAX`.
+pub const CPUMAPS_MAX: u32 = 8_388_608;
+/// `REMOTE_CPUMAP_MAX`.
+pub const CPUMAP_MAX: u32 = 2048;
+/// `REMOTE_DOMAIN_MEMORY_STATS_MAX`.
+pub const DOMAIN_MEMORY_STATS_MAX: u32 = 1024;
+/// `REMOTE_NODE_MAX_CELLS`.
+pub const NODE_MAX_CELLS: u32 = 1024;
+/// `REMOTE_NODE_CPU_STATS_MAX`.
+pub const NODE_CPU_STATS_MAX: u32 = 16;
+/// `REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX`.
+pub const DOMAIN_SCHEDULER_PARAMETERS_MAX: u32 = 16;
+/// `REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX`.
+pub const DOMAIN_MEMORY_PARAMETERS_MAX: u32 = 16;
+
+/// `remote_domain_set_memory_args` / `remote_domain_set_max_memory_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainSetMemoryArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// KiB.
+    pub memory: u64,
+}
+
+/// `remote_domain_set_max_memory_args`.
+pub type DomainSetMaxMemoryArgs = DomainSetMemoryArgs;
+
+/// `remote_domain_set_memory_flags_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainSetMemoryFlagsArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// KiB.
+    pub memory: u64,
+    /// `virDomainMemoryModFlags`.
+    pub flags: u32,
+}
+
+/// `remote_domain_set_vcpus_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainSetVcpusArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// New vCPU count.
+    pub nvcpus: u32,
+}
+
+/// `remote_domain_set_vcpus_flags_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainSetVcpusFlagsArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// New vCPU count.
+    pub nvcpus: u32,
+    /// `virDomainVcpuFlags`.
+    pub flags: u32,
+}
+
+/// `remote_domain_get_vcpus_flags_args`.
+pub type DomainGetVcpusFlagsArgs = DomainFlagsArgs;
+/// `remote_domain_get_vcpus_flags_ret`.
+pub type DomainGetVcpusFlagsRet = NumRet;
+
+/// `remote_domain_get_vcpus_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetVcpusArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// The most vCPUs the caller wants described.
+    pub maxinfo: i32,
+    /// Bytes per CPU map.
+    pub maplen: i32,
+}
+
+/// `remote_vcpu_info`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct VcpuInfo {
+    /// vCPU number.
+    pub number: u32,
+    /// `virVcpuState`.
+    pub state: i32,
+    /// CPU time used, nanoseconds.
+    pub cpu_time: u64,
+    /// Host CPU it runs on.
+    pub cpu: i32,
+}
+
+/// `remote_domain_get_vcpus_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetVcpusRet {
+    /// One entry per vCPU described.
+    #[xdr(max = VCPUINFO_MAX)]
+    pub info: Vec<VcpuInfo>,
+    /// `maxinfo * maplen` bytes of CPU maps.
+    #[xdr(opaque, max = CPUMAPS_MAX)]
+    pub cpumaps: Vec<u8>,
+}
+
+/// `remote_node_get_cpu_map_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetCpuMapArgs {
+    /// Non-zero to receive the map.
+    pub need_map: i32,
+    /// Non-zero to receive the online count.
+    pub need_online: i32,
+    /// Unused.
+    pub flags: u32,
+}
+
+/// `remote_node_get_cpu_map_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetCpuMapRet {
+    /// Online CPUs as a bit map (empty unless asked for).
+    #[xdr(opaque, max = CPUMAP_MAX)]
+    pub cpumap: Vec<u8>,
+    /// Online CPUs (0 unless asked for).
+    pub online: u32,
+    /// Number of host CPUs.
+    pub ret: i32,
+}
+
+/// `remote_domain_get_vcpu_pin_info_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetVcpuPinInfoArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// How many maps the caller wants.
+    pub ncpumaps: i32,
+    /// Bytes per map.
+    pub maplen: i32,
+    /// `virDomainModificationImpact`.
+    pub flags: u32,
+}
+
+/// `remote_domain_get_vcpu_pin_info_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetVcpuPinInfoRet {
+    /// `ncpumaps * maplen` bytes of maps.
+    #[xdr(opaque, max = CPUMAPS_MAX)]
+    pub cpumaps: Vec<u8>,
+    /// Number of maps filled.
+    pub num: i32,
+}
+
+/// `remote_domain_memory_stats_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainMemoryStatsArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// The most statistics the caller accepts.
+    pub max_stats: u32,
+    /// Unused.
+    pub flags: u32,
+}
+
+/// `remote_domain_memory_stat`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainMemoryStat {
+    /// `virDomainMemoryStatTags`.
+    pub tag: i32,
+    /// The value.
+    pub val: u64,
+}
+
+/// `remote_domain_memory_stats_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainMemoryStatsRet {
+    /// The statistics.
+    #[xdr(max = DOMAIN_MEMORY_STATS_MAX)]
+    pub stats: Vec<DomainMemoryStat>,
+}
+
+/// `remote_domain_interface_stats_args` / `remote_domain_block_stats_args`: a domain and
+/// a device name or path.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainDevicePathArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// Device name or path.
+    pub path: String,
+}
+
+/// `remote_domain_interface_stats_args`.
+pub type DomainInterfaceStatsArgs = DomainDevicePathArgs;
+/// `remote_domain_block_stats_args`.
+pub type DomainBlockStatsArgs = DomainDevicePathArgs;
+
+/// `remote_domain_interface_stats_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainInterfaceStatsRet {
+    /// Bytes received.
+    pub rx_bytes: i64,
+    /// Packets received.
+    pub rx_packets: i64,
+    /// Receive errors.
+    pub rx_errs: i64,
+    /// Receive drops.
+    pub rx_drop: i64,
+    /// Bytes sent.
+    pub tx_bytes: i64,
+    /// Packets sent.
+    pub tx_packets: i64,
+    /// Send errors.
+    pub tx_errs: i64,
+    /// Send drops.
+    pub tx_drop: i64,
+}
+
+/// `remote_domain_block_stats_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainBlockStatsRet {
+    /// Read requests.
+    pub rd_req: i64,
+    /// Bytes read.
+    pub rd_bytes: i64,
+    /// Write requests.
+    pub wr_req: i64,
+    /// Bytes written.
+    pub wr_bytes: i64,
+    /// Errors.
+    pub errs: i64,
+}
+
+/// `remote_domain_get_block_info_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetBlockInfoArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// Disk target or source path.
+    pub path: String,
+    /// Unused.
+    pub flags: u32,
+}
+
+/// `remote_domain_get_block_info_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetBlockInfoRet {
+    /// Bytes allocated on the host.
+    pub allocation: u64,
+    /// Logical size in bytes.
+    pub capacity: u64,
+    /// Host storage in bytes.
+    pub physical: u64,
+}
+
+/// `remote_node_get_cells_free_memory_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetCellsFreeMemoryArgs {
+    /// First cell.
+    pub start_cell: i32,
+    /// The most cells the caller accepts.
+    pub maxcells: i32,
+}
+
+/// `remote_node_get_cells_free_memory_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetCellsFreeMemoryRet {
+    /// Free memory per cell, bytes.
+    #[xdr(max = NODE_MAX_CELLS)]
+    pub cells: Vec<u64>,
+}
+
+/// `remote_node_get_free_memory_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetFreeMemoryRet {
+    /// Free memory, bytes.
+    pub free_mem: u64,
+}
+
+/// Args that are only flags (`remote_connect_get_sysinfo_args`, …).
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct FlagsArgs {
+    /// Procedure-specific flags.
+    pub flags: u32,
+}
+
+/// `remote_connect_get_sysinfo_args`.
+pub type ConnectGetSysinfoArgs = FlagsArgs;
+
+/// `remote_connect_get_sysinfo_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct ConnectGetSysinfoRet {
+    /// Sysinfo XML.
+    pub sysinfo: String,
+}
+
+/// `remote_node_get_cpu_stats_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetCpuStatsArgs {
+    /// CPU number, or −1 for the total.
+    pub cpu_num: i32,
+    /// The most statistics the caller accepts; 0 asks for the count.
+    pub nparams: i32,
+    /// Unused.
+    pub flags: u32,
+}
+
+/// `remote_node_get_cpu_stats`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeCpuStat {
+    /// `VIR_NODE_CPU_STATS_*` name.
+    pub field: String,
+    /// Nanoseconds.
+    pub value: u64,
+}
+
+/// `remote_node_get_cpu_stats_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct NodeGetCpuStatsRet {
+    /// The statistics (empty when only the count was asked for).
+    #[xdr(max = NODE_CPU_STATS_MAX)]
+    pub params: Vec<NodeCpuStat>,
+    /// How many there are.
+    pub nparams: i32,
+}
+
+/// `remote_domain_get_hostname_args`.
+pub type DomainGetHostnameArgs = DomainFlagsArgs;
+
+/// `remote_domain_get_hostname_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetHostnameRet {
+    /// The guest's host name.
+    pub hostname: String,
+}
+
+/// `remote_domain_get_time_args`.
+pub type DomainGetTimeArgs = DomainFlagsArgs;
+
+/// `remote_domain_get_time_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetTimeRet {
+    /// Seconds since the epoch.
+    pub seconds: i64,
+    /// Nanoseconds.
+    pub nseconds: u32,
+}
+
+/// `remote_domain_get_control_info_args`.
+pub type DomainGetControlInfoArgs = DomainFlagsArgs;
+
+/// `remote_domain_get_control_info_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetControlInfoRet {
+    /// `virDomainControlState`.
+    pub state: u32,
+    /// `virDomainControlErrorReason` when in error.
+    pub details: u32,
+    /// Milliseconds in this state.
+    pub state_time: u64,
+}
+
+/// `remote_domain_get_scheduler_type_args`.
+pub type DomainGetSchedulerTypeArgs = DomainArgs;
+
+/// `remote_domain_get_scheduler_type_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetSchedulerTypeRet {
+    /// Scheduler name.
+    pub r#type: String,
+    /// Number of scheduler parameters.
+    pub nparams: i32,
+}
+
+/// `remote_domain_get_scheduler_parameters_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetSchedulerParametersArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// The most parameters the caller accepts.
+    pub nparams: i32,
+}
+
+/// `remote_domain_get_scheduler_parameters_flags_args` and
+/// `remote_domain_get_memory_parameters_args`.
+#[derive(Xdr, Debug, Clone, PartialEq, Eq)]
+pub struct DomainGetParametersArgs {
+    /// The domain.
+    pub dom: NonnullDomain,
+    /// The most parameters the caller accepts.
+    pub nparams: i32,
+    /// `virDomainModificationImpact` and `VIR_TYPED_PARAM_STRING_OKAY`.
+    pub flags: u32,
+}
+
+/// `remote_domain_get_scheduler_parameters_flags_args`.
+pub type DomainGetSchedulerParametersFlagsArgs = DomainGetParametersArgs;
+/// `remote_domain_get_memory_parameters_args`.
+pub type DomainGetMemoryParametersArgs = DomainGetParametersArgs;
+
+/// `remote_domain_get_scheduler_parameters_ret` (and the `_flags` variant).
+#[derive(Xdr, Debug, Clone, PartialEq)]
+pub struct DomainGetSchedulerParametersRet {
+    /// The parameters.
+    #[xdr(max = DOMAIN_SCHEDULER_PARAMETERS_MAX)]
+    pub params: Vec<TypedParam>,
+}
+
+/// `remote_domain_get_memory_parameters_ret`.
+#[derive(Xdr, Debug, Clone, PartialEq)]
+pub struct DomainGetMemoryParametersRet {
+    /// The parameters (empty when only the count was asked for).
+    #[xdr(max = DOMAIN_MEMORY_PARAMETERS_MAX)]
+    pub params: Vec<TypedParam>,
+    /// How many there are.
+    pub nparams: i32,
+}
+
 /// Whether a procedure is a CALL answered by a REPLY, or a server-sent MESSAGE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProcKind {
@@ -927,6 +1340,7 @@ remote_procedures! {
     16 => DomainGetInfo, Call, DomainGetInfoArgs, DomainGetInfoRet;
     17 => DomainGetMaxMemory, Call, DomainGetMaxMemoryArgs, DomainGetMaxMemoryRet;
     18 => DomainGetMaxVcpus, Call, DomainGetMaxVcpusArgs, DomainGetMaxVcpusRet;
+    20 => DomainGetVcpus, Call, DomainGetVcpusArgs, DomainGetVcpusRet;
     21 => ConnectListDefinedDomains, Call, ConnectListDefinedDomainsArgs, ConnectListDefinedDomainsRet;
     19 => DomainGetOsType, Call, DomainGetOsTypeArgs, DomainGetOsTypeRet;
     22 => DomainLookupById, Call, DomainLookupByIdArgs, DomainLookupByIdRet;
@@ -936,6 +1350,9 @@ remote_procedures! {
     27 => DomainReboot, Call, DomainRebootArgs, ();
     28 => DomainResume, Call, DomainResumeArgs, ();
     29 => DomainSetAutostart, Call, DomainSetAutostartArgs, ();
+    30 => DomainSetMaxMemory, Call, DomainSetMaxMemoryArgs, ();
+    31 => DomainSetMemory, Call, DomainSetMemoryArgs, ();
+    32 => DomainSetVcpus, Call, DomainSetVcpusArgs, ();
     33 => DomainShutdown, Call, DomainShutdownArgs, ();
     34 => DomainSuspend, Call, DomainSuspendArgs, ();
     35 => DomainUndefine, Call, DomainUndefineArgs, ();
@@ -956,9 +1373,15 @@ remote_procedures! {
     50 => ConnectNumOfDefinedNetworks, Call, (), ConnectNumOfDefinedNetworksRet;
     51 => ConnectNumOfDomains, Call, (), ConnectNumOfDomainsRet;
     52 => ConnectNumOfNetworks, Call, (), ConnectNumOfNetworksRet;
+    56 => DomainGetSchedulerType, Call, DomainGetSchedulerTypeArgs, DomainGetSchedulerTypeRet;
+    57 => DomainGetSchedulerParameters, Call, DomainGetSchedulerParametersArgs, DomainGetSchedulerParametersRet;
     59 => ConnectGetHostname, Call, (), ConnectGetHostnameRet;
     60 => ConnectSupportsFeature, Call, ConnectSupportsFeatureArgs, ConnectSupportsFeatureRet;
+    64 => DomainBlockStats, Call, DomainBlockStatsArgs, DomainBlockStatsRet;
+    65 => DomainInterfaceStats, Call, DomainInterfaceStatsArgs, DomainInterfaceStatsRet;
     66 => AuthList, Call, (), AuthListRet;
+    101 => NodeGetCellsFreeMemory, Call, NodeGetCellsFreeMemoryArgs, NodeGetCellsFreeMemoryRet;
+    102 => NodeGetFreeMemory, Call, (), NodeGetFreeMemoryRet;
     110 => ConnectGetUri, Call, (), ConnectGetUriRet;
     121 => DomainGetSecurityLabel, Call, DomainGetSecurityLabelArgs, DomainGetSecurityLabelRet;
     122 => NodeGetSecurityModel, Call, (), NodeGetSecurityModelRet;
@@ -968,19 +1391,32 @@ remote_procedures! {
     152 => NetworkIsActive, Call, NetworkIsActiveArgs, NetworkIsActiveRet;
     153 => NetworkIsPersistent, Call, NetworkIsPersistentArgs, NetworkIsPersistentRet;
     157 => ConnectGetLibVersion, Call, (), ConnectGetLibVersionRet;
+    159 => DomainMemoryStats, Call, DomainMemoryStatsArgs, DomainMemoryStatsRet;
     160 => DomainAttachDeviceFlags, Call, DomainAttachDeviceFlagsArgs, ();
     161 => DomainDetachDeviceFlags, Call, DomainDetachDeviceFlagsArgs, ();
     174 => DomainUpdateDeviceFlags, Call, DomainUpdateDeviceFlagsArgs, ();
     183 => DomainHasManagedSaveImage, Call, DomainHasManagedSaveImageArgs, DomainHasManagedSaveImageRet;
     187 => DomainSnapshotNum, Call, DomainSnapshotNumArgs, DomainSnapshotNumRet;
+    194 => DomainGetBlockInfo, Call, DomainGetBlockInfoArgs, DomainGetBlockInfoRet;
+    198 => DomainGetMemoryParameters, Call, DomainGetMemoryParametersArgs, DomainGetMemoryParametersRet;
+    199 => DomainSetVcpusFlags, Call, DomainSetVcpusFlagsArgs, ();
+    200 => DomainGetVcpusFlags, Call, DomainGetVcpusFlagsArgs, DomainGetVcpusFlagsRet;
+    203 => ConnectGetSysinfo, Call, ConnectGetSysinfoArgs, ConnectGetSysinfoRet;
+    204 => DomainSetMemoryFlags, Call, DomainSetMemoryFlagsArgs, ();
     196 => DomainCreateWithFlags, Call, DomainCreateWithFlagsArgs, DomainCreateWithFlagsRet;
     212 => DomainGetState, Call, DomainGetStateArgs, DomainGetStateRet;
+    223 => DomainGetSchedulerParametersFlags, Call, DomainGetSchedulerParametersFlagsArgs, DomainGetSchedulerParametersRet;
+    227 => NodeGetCpuStats, Call, NodeGetCpuStatsArgs, NodeGetCpuStatsRet;
+    229 => DomainGetControlInfo, Call, DomainGetControlInfoArgs, DomainGetControlInfoRet;
+    230 => DomainGetVcpuPinInfo, Call, DomainGetVcpuPinInfoArgs, DomainGetVcpuPinInfoRet;
     231 => DomainUndefineFlags, Call, DomainUndefineFlagsArgs, ();
     234 => DomainDestroyFlags, Call, DomainDestroyFlagsArgs, ();
     258 => DomainShutdownFlags, Call, DomainShutdownFlagsArgs, ();
     273 => ConnectListAllDomains, Call, ConnectListAllDomainsArgs, ConnectListAllDomainsRet;
+    277 => DomainGetHostname, Call, DomainGetHostnameArgs, DomainGetHostnameRet;
     283 => ConnectListAllNetworks, Call, ConnectListAllNetworksArgs, ConnectListAllNetworksRet;
     291 => NetworkUpdate, Call, NetworkUpdateArgs, ();
+    293 => NodeGetCpuMap, Call, NodeGetCpuMapArgs, NodeGetCpuMapRet;
     313 => ConnectNetworkEventRegisterAny, Call, ConnectNetworkEventRegisterAnyArgs, ConnectNetworkEventRegisterAnyRet;
     314 => ConnectNetworkEventDeregisterAny, Call, ConnectNetworkEventDeregisterAnyArgs, ();
     315 => NetworkEventLifecycle, Message, NetworkEventLifecycleMsg, ();
@@ -988,6 +1424,7 @@ remote_procedures! {
     317 => ConnectDomainEventCallbackDeregisterAny, Call, ConnectDomainEventCallbackDeregisterAnyArgs, ();
     318 => DomainEventCallbackLifecycle, Message, DomainEventCallbackLifecycleMsg, ();
     319 => DomainEventCallbackReboot, Message, DomainEventCallbackRebootMsg, ();
+    337 => DomainGetTime, Call, DomainGetTimeArgs, DomainGetTimeRet;
     350 => DomainDefineXmlFlags, Call, DomainDefineXmlFlagsArgs, DomainDefineXmlFlagsRet;
     360 => ConnectRegisterCloseCallback, Call, (), ();
     361 => ConnectUnregisterCloseCallback, Call, (), ();
@@ -1035,8 +1472,9 @@ mod tests {
 
     #[test]
     fn test_remote_proc_covers_priority_one_set() {
-        // 72 priority-1 procedures + CONNECT_EVENT_CONNECTION_CLOSED + 13 of Table C.
+        // 72 priority-1 procedures + CONNECT_EVENT_CONNECTION_CLOSED + 13 of Table C +
+        // 24 resource, statistics and host queries.
         let calls = RemoteProc::ALL.len();
-        assert_eq!(calls, 86);
+        assert_eq!(calls, 110);
     }
 }

@@ -11,7 +11,8 @@ use crate::conn::{Callback, Client};
 use crate::error::{RpcError, no_support, read_only_denied, rpc_error, rpc_internal};
 use crate::frame::Frame;
 use oxvirt_core::{
-    Connection, DomainRef, ErrorDomain, ErrorNumber, Event, NetworkRef, VirError, xml_flags,
+    Connection, DomainRef, ErrorDomain, ErrorNumber, Event, NetworkRef, NetworkUpdate,
+    TypedParameter, TypedValue, VirError, device_flags, resource_flags, xml_flags,
 };
 use oxvirt_protocol::oxvirt::{
     DomainPlanUpdateDeviceArgs, DomainPlanUpdateDeviceRet, OXVIRT_PROGRAM, OXVIRT_VERSION,
@@ -20,7 +21,8 @@ use oxvirt_protocol::oxvirt::{
 use oxvirt_protocol::remote::*;
 use oxvirt_protocol::{
     Header, MessageStatus, MessageType, NonnullDomain, NonnullNetwork, REMOTE_PROGRAM,
-    REMOTE_VERSION, RemoteError, encode_packet, procedures::remote_proc,
+    REMOTE_VERSION, RemoteError, TypedParam, TypedParamValue, encode_packet,
+    procedures::remote_proc,
 };
 use oxvirt_xdr::{Decode, Encode, from_bytes};
 use std::future::Future;
@@ -35,8 +37,13 @@ const DOMAIN_EVENT_ID_LAST: i32 = 27;
 const NETWORK_EVENT_ID_LAST: i32 = 1;
 /// Features answered "supported" by `CONNECT_SUPPORTS_FEATURE`: FD_PASSING (8),
 /// TYPED_PARAM_STRING (9), PROGRAM_KEEPALIVE (10), REMOTE_EVENT_CALLBACK (14),
-/// REMOTE_CLOSE_CALLBACK (15).
-const SUPPORTED_FEATURES: &[i32] = &[8, 9, 10, 14, 15];
+/// REMOTE_CLOSE_CALLBACK (15), NETWORK_UPDATE_HAS_CORRECT_ORDER (16).
+///
+/// 16: `virNetworkUpdate` used to hand `section` and `command` to drivers swapped. A client
+/// asks for this feature first; when we answer 1 it sends `command` and `section` in the
+/// fields of those names, which `NETWORK_UPDATE` then passes on unchanged. Without it, an
+/// old client's swap and an old daemon's swap cancel out, which we do not reproduce.
+const SUPPORTED_FEATURES: &[i32] = &[8, 9, 10, 14, 15, 16];
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 
 type CallResult = Result<Vec<u8>, RpcError>;
@@ -526,9 +533,22 @@ enum Args {
     NetworkFlags(NonnullNetwork, u32),
     NetworkXml(String, u32),
     NetworkAutostart(NonnullNetwork, i32),
-    NetworkUpdate,
+    NetworkUpdate(NonnullNetwork, NetworkUpdate),
     MaybeType(Option<String>),
     Max(i32),
+    Flags(u32),
+    /// A domain, a number (memory KiB, vCPU count) and flags.
+    DomainAmount(NonnullDomain, u64, u32),
+    /// A domain, a device name or path and flags.
+    DomainPath(NonnullDomain, String, u32),
+    /// A domain, a count the caller accepts and flags.
+    DomainCount(NonnullDomain, i32, u32),
+    /// A domain and two sizes (`maxinfo`, `maplen`).
+    DomainVcpus(NonnullDomain, i32, i32),
+    /// A domain, two sizes (`ncpumaps`, `maplen`) and flags.
+    DomainPin(NonnullDomain, i32, i32, u32),
+    /// Three integers (cell range, CPU stats query, CPU map query).
+    Ints(i32, i32, u32),
 }
 
 impl Args {
@@ -636,8 +656,82 @@ impl Args {
                 Args::NetworkAutostart(a.net, a.autostart)
             }
             P::NetworkUpdate => {
-                let _: NetworkUpdateArgs = decode(payload)?;
-                Args::NetworkUpdate
+                let a: NetworkUpdateArgs = decode(payload)?;
+                Args::NetworkUpdate(
+                    a.net,
+                    NetworkUpdate {
+                        command: a.command,
+                        section: a.section,
+                        parent_index: a.parent_index,
+                        xml: a.xml,
+                        flags: a.flags,
+                    },
+                )
+            }
+            P::DomainSetMemory | P::DomainSetMaxMemory => {
+                let a: DomainSetMemoryArgs = decode(payload)?;
+                Args::DomainAmount(a.dom, a.memory, 0)
+            }
+            P::DomainSetMemoryFlags => {
+                let a: DomainSetMemoryFlagsArgs = decode(payload)?;
+                Args::DomainAmount(a.dom, a.memory, a.flags)
+            }
+            P::DomainSetVcpus => {
+                let a: DomainSetVcpusArgs = decode(payload)?;
+                Args::DomainAmount(a.dom, u64::from(a.nvcpus), 0)
+            }
+            P::DomainSetVcpusFlags => {
+                let a: DomainSetVcpusFlagsArgs = decode(payload)?;
+                Args::DomainAmount(a.dom, u64::from(a.nvcpus), a.flags)
+            }
+            P::DomainGetVcpusFlags
+            | P::DomainGetHostname
+            | P::DomainGetTime
+            | P::DomainGetControlInfo => {
+                let a: DomainFlagsArgs = decode(payload)?;
+                Args::DomainFlags(a.dom, a.flags)
+            }
+            P::DomainGetSchedulerType => Args::Domain(decode::<DomainArgs>(payload)?.dom),
+            P::DomainGetVcpus => {
+                let a: DomainGetVcpusArgs = decode(payload)?;
+                Args::DomainVcpus(a.dom, a.maxinfo, a.maplen)
+            }
+            P::DomainGetVcpuPinInfo => {
+                let a: DomainGetVcpuPinInfoArgs = decode(payload)?;
+                Args::DomainPin(a.dom, a.ncpumaps, a.maplen, a.flags)
+            }
+            P::DomainMemoryStats => {
+                let a: DomainMemoryStatsArgs = decode(payload)?;
+                Args::DomainAmount(a.dom, u64::from(a.max_stats), a.flags)
+            }
+            P::DomainInterfaceStats | P::DomainBlockStats => {
+                let a: DomainDevicePathArgs = decode(payload)?;
+                Args::DomainPath(a.dom, a.path, 0)
+            }
+            P::DomainGetBlockInfo => {
+                let a: DomainGetBlockInfoArgs = decode(payload)?;
+                Args::DomainPath(a.dom, a.path, a.flags)
+            }
+            P::DomainGetSchedulerParameters => {
+                let a: DomainGetSchedulerParametersArgs = decode(payload)?;
+                Args::DomainCount(a.dom, a.nparams, 0)
+            }
+            P::DomainGetSchedulerParametersFlags | P::DomainGetMemoryParameters => {
+                let a: DomainGetParametersArgs = decode(payload)?;
+                Args::DomainCount(a.dom, a.nparams, a.flags)
+            }
+            P::ConnectGetSysinfo => Args::Flags(decode::<FlagsArgs>(payload)?.flags),
+            P::NodeGetCellsFreeMemory => {
+                let a: NodeGetCellsFreeMemoryArgs = decode(payload)?;
+                Args::Ints(a.start_cell, a.maxcells, 0)
+            }
+            P::NodeGetCpuStats => {
+                let a: NodeGetCpuStatsArgs = decode(payload)?;
+                Args::Ints(a.cpu_num, a.nparams, a.flags)
+            }
+            P::NodeGetCpuMap => {
+                let a: NodeGetCpuMapArgs = decode(payload)?;
+                Args::Ints(a.need_map, a.need_online, a.flags)
             }
             _ => {
                 // Void-argument procedures; anything else was handled as a connection call.
@@ -889,13 +983,225 @@ async fn run(c: &dyn Connection, p: RemoteProc, args: Args, api: &str) -> CallRe
         (P::NetworkSetAutostart, Args::NetworkAutostart(n, on)) => {
             unit(c.network_set_autostart(&net_ref(n), on != 0).await)
         }
+        (P::NetworkUpdate, Args::NetworkUpdate(n, u)) => {
+            unit(c.network_update(&net_ref(n), &u).await)
+        }
         (P::NetworkIsActive, Args::Network(n)) => encode(&NetworkIsActiveRet {
             active: i(c.network_is_active(&net_ref(n)).await?),
         }),
         (P::NetworkIsPersistent, Args::Network(n)) => encode(&NetworkIsPersistentRet {
             persistent: i(c.network_is_persistent(&net_ref(n)).await?),
         }),
+        (P::DomainSetMemory, Args::DomainAmount(d, kib, _)) => unit(
+            c.domain_set_memory(&dom_ref(d), kib, device_flags::LIVE)
+                .await,
+        ),
+        (P::DomainSetMaxMemory, Args::DomainAmount(d, kib, _)) => {
+            let flags = resource_flags::MEM_MAXIMUM;
+            unit(c.domain_set_memory(&dom_ref(d), kib, flags).await)
+        }
+        (P::DomainSetMemoryFlags, Args::DomainAmount(d, kib, f)) => {
+            unit(c.domain_set_memory(&dom_ref(d), kib, f).await)
+        }
+        (P::DomainSetVcpus, Args::DomainAmount(d, n, _)) => {
+            let n = u32::try_from(n).map_err(|_| RpcError::Decode)?;
+            unit(c.domain_set_vcpus(&dom_ref(d), n, device_flags::LIVE).await)
+        }
+        (P::DomainSetVcpusFlags, Args::DomainAmount(d, n, f)) => {
+            let n = u32::try_from(n).map_err(|_| RpcError::Decode)?;
+            unit(c.domain_set_vcpus(&dom_ref(d), n, f).await)
+        }
+        (P::DomainGetVcpusFlags, Args::DomainFlags(d, f)) => encode(&NumRet {
+            num: c.domain_get_vcpus_flags(&dom_ref(d), f).await?,
+        }),
+        (P::DomainGetVcpus, Args::DomainVcpus(d, maxinfo, maplen)) => {
+            let (maxinfo, maplen) = vcpu_map_sizes(maxinfo, maplen, "maxinfo")?;
+            let v = c.domain_get_vcpus(&dom_ref(d), maxinfo, maplen).await?;
+            encode(&DomainGetVcpusRet {
+                info: v
+                    .info
+                    .iter()
+                    .map(|i| VcpuInfo {
+                        number: i.number,
+                        state: i.state,
+                        cpu_time: i.cpu_time_ns,
+                        cpu: i.cpu,
+                    })
+                    .collect(),
+                cpumaps: v.cpumaps,
+            })
+        }
+        (P::DomainGetVcpuPinInfo, Args::DomainPin(d, ncpumaps, maplen, f)) => {
+            let (ncpumaps, maplen) = vcpu_map_sizes(ncpumaps, maplen, "ncpumaps")?;
+            let (cpumaps, num) = c
+                .domain_get_vcpu_pin_info(&dom_ref(d), ncpumaps, maplen, f)
+                .await?;
+            encode(&DomainGetVcpuPinInfoRet { cpumaps, num })
+        }
+        (P::DomainMemoryStats, Args::DomainAmount(d, max, f)) => {
+            if max > u64::from(DOMAIN_MEMORY_STATS_MAX) {
+                return Err(rpc_internal("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX").into());
+            }
+            let max = u32::try_from(max).map_err(|_| RpcError::Decode)?;
+            let stats = c.domain_memory_stats(&dom_ref(d), max, f).await?;
+            encode(&DomainMemoryStatsRet {
+                stats: stats
+                    .iter()
+                    .map(|s| DomainMemoryStat {
+                        tag: s.tag,
+                        val: s.val,
+                    })
+                    .collect(),
+            })
+        }
+        (P::DomainInterfaceStats, Args::DomainPath(d, dev, _)) => {
+            let s = c.domain_interface_stats(&dom_ref(d), &dev).await?;
+            encode(&DomainInterfaceStatsRet {
+                rx_bytes: s.rx_bytes,
+                rx_packets: s.rx_packets,
+                rx_errs: s.rx_errs,
+                rx_drop: s.rx_drop,
+                tx_bytes: s.tx_bytes,
+                tx_packets: s.tx_packets,
+                tx_errs: s.tx_errs,
+                tx_drop: s.tx_drop,
+            })
+        }
+        (P::DomainBlockStats, Args::DomainPath(d, path, _)) => {
+            let s = c.domain_block_stats(&dom_ref(d), &path).await?;
+            encode(&DomainBlockStatsRet {
+                rd_req: s.rd_req,
+                rd_bytes: s.rd_bytes,
+                wr_req: s.wr_req,
+                wr_bytes: s.wr_bytes,
+                errs: s.errs,
+            })
+        }
+        (P::DomainGetBlockInfo, Args::DomainPath(d, path, f)) => {
+            let b = c.domain_get_block_info(&dom_ref(d), &path, f).await?;
+            encode(&DomainGetBlockInfoRet {
+                allocation: b.allocation,
+                capacity: b.capacity,
+                physical: b.physical,
+            })
+        }
+        (P::DomainGetHostname, Args::DomainFlags(d, f)) => encode(&DomainGetHostnameRet {
+            hostname: c.domain_get_hostname(&dom_ref(d), f).await?,
+        }),
+        (P::DomainGetTime, Args::DomainFlags(d, f)) => {
+            let (seconds, nseconds) = c.domain_get_time(&dom_ref(d), f).await?;
+            encode(&DomainGetTimeRet { seconds, nseconds })
+        }
+        (P::DomainGetControlInfo, Args::DomainFlags(d, f)) => {
+            let i = c.domain_get_control_info(&dom_ref(d), f).await?;
+            encode(&DomainGetControlInfoRet {
+                state: i.state,
+                details: i.details,
+                state_time: i.state_time,
+            })
+        }
+        (P::DomainGetSchedulerType, Args::Domain(d)) => {
+            let (r#type, nparams) = c.domain_get_scheduler_type(&dom_ref(d)).await?;
+            encode(&DomainGetSchedulerTypeRet { r#type, nparams })
+        }
+        (
+            P::DomainGetSchedulerParameters | P::DomainGetSchedulerParametersFlags,
+            Args::DomainCount(d, nparams, f),
+        ) => {
+            check_nparams(nparams, DOMAIN_SCHEDULER_PARAMETERS_MAX)?;
+            let params = c
+                .domain_get_scheduler_parameters(&dom_ref(d), nparams, f)
+                .await?;
+            encode(&DomainGetSchedulerParametersRet {
+                params: params.into_iter().map(typed_param).collect(),
+            })
+        }
+        (P::DomainGetMemoryParameters, Args::DomainCount(d, nparams, f)) => {
+            check_nparams(nparams, DOMAIN_MEMORY_PARAMETERS_MAX)?;
+            let p = c
+                .domain_get_memory_parameters(&dom_ref(d), nparams, f)
+                .await?;
+            encode(&DomainGetMemoryParametersRet {
+                params: p.params.into_iter().map(typed_param).collect(),
+                nparams: p.nparams,
+            })
+        }
+        (P::ConnectGetSysinfo, Args::Flags(f)) => encode(&ConnectGetSysinfoRet {
+            sysinfo: c.get_sysinfo(f).await?,
+        }),
+        (P::NodeGetFreeMemory, _) => encode(&NodeGetFreeMemoryRet {
+            free_mem: c.node_get_free_memory().await?,
+        }),
+        (P::NodeGetCellsFreeMemory, Args::Ints(start, max, _)) => {
+            if max as u32 > NODE_MAX_CELLS {
+                return Err(rpc_internal("maxCells > REMOTE_NODE_MAX_CELLS").into());
+            }
+            encode(&NodeGetCellsFreeMemoryRet {
+                cells: c.node_get_cells_free_memory(start, max).await?,
+            })
+        }
+        (P::NodeGetCpuStats, Args::Ints(cpu, nparams, f)) => {
+            check_nparams(nparams, NODE_CPU_STATS_MAX)?;
+            let s = c.node_get_cpu_stats(cpu, nparams, f).await?;
+            encode(&NodeGetCpuStatsRet {
+                params: s
+                    .params
+                    .into_iter()
+                    .map(|p| NodeCpuStat {
+                        field: p.field,
+                        value: p.value,
+                    })
+                    .collect(),
+                nparams: s.nparams,
+            })
+        }
+        (P::NodeGetCpuMap, Args::Ints(need_map, need_online, f)) => {
+            let m = c.node_get_cpu_map(f).await?;
+            encode(&NodeGetCpuMapRet {
+                cpumap: if need_map != 0 { m.map } else { Vec::new() },
+                online: if need_online != 0 { m.online } else { 0 },
+                ret: m.cpus,
+            })
+        }
         _ => Err(no_support(api).into()),
+    }
+}
+
+/// libvirtd bounds a vCPU map reply (`count` maps of `maplen` bytes) before asking the
+/// driver; `name` is the count's argument name in its message.
+fn vcpu_map_sizes(count: i32, maplen: i32, name: &str) -> Result<(usize, usize), RpcError> {
+    if count as u32 > VCPUINFO_MAX {
+        return Err(rpc_internal(&format!("{name} > REMOTE_VCPUINFO_MAX")).into());
+    }
+    let count = usize::try_from(count).unwrap_or(0);
+    let maplen = usize::try_from(maplen).unwrap_or(0);
+    if count.saturating_mul(maplen) > CPUMAPS_MAX as usize {
+        return Err(rpc_internal("maxinfo * maplen > REMOTE_CPUMAPS_MAX").into());
+    }
+    Ok((count, maplen))
+}
+
+/// libvirtd refuses a parameter count over the protocol's bound before asking the driver.
+fn check_nparams(nparams: i32, max: u32) -> Result<(), RpcError> {
+    if nparams as u32 > max {
+        return Err(rpc_internal("nparams too large").into());
+    }
+    Ok(())
+}
+
+fn typed_param(p: TypedParameter) -> TypedParam {
+    let value = match p.value {
+        TypedValue::Int(v) => TypedParamValue::Int(v),
+        TypedValue::UInt(v) => TypedParamValue::UInt(v),
+        TypedValue::LLong(v) => TypedParamValue::LLong(v),
+        TypedValue::ULLong(v) => TypedParamValue::ULLong(v),
+        TypedValue::Double(v) => TypedParamValue::Double(v),
+        TypedValue::Boolean(v) => TypedParamValue::Boolean(i32::from(v)),
+        TypedValue::String(v) => TypedParamValue::String(v),
+    };
+    TypedParam {
+        field: p.field,
+        value,
     }
 }
 
