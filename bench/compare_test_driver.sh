@@ -45,20 +45,19 @@ out = sys.argv[1]
 rss = json.load(open(os.path.join(out, "idle_rss.json")))
 def load(name):
     return json.load(open(os.path.join(out, name)))
-rows = []
-for who in ("oxvirtd", "libvirtd"):
-    api = load(f"api_{who}.json")
-    conc = load(f"concurrency_{who}.json")
-    def med(d, k):
-        v = d.get(k)
-        return v["median"] if isinstance(v, dict) and "median" in v else v
-    rows.append((who, med(api, "noop_us"), med(api, "lookup_us"), med(api, "xmldesc_us"),
-                 conc, rss[f"{who}_idle_rss_kib"]))
-print("| daemon | no-op RPC µs | lookupByName µs | XMLDesc µs | idle RSS MiB |")
-print("|---|---|---|---|---|")
-for who, noop, look, xml, _, r in rows:
-    print(f"| {who} | {noop:.1f} | {look:.1f} | {xml:.1f} | {r/1024:.1f} |")
-print()
-for who, *_, conc, _ in rows:
-    print(f"{who} concurrency: {json.dumps(conc)}")
+def med(v):
+    return v["median"] if isinstance(v, dict) else v
+print("| metric | oxvirtd | libvirtd |")
+print("|---|---|---|")
+api = {w: load(f"api_{w}.json")["metrics"] for w in ("oxvirtd", "libvirtd")}
+for key, label in (("noop_us", "no-op RPC µs"), ("lookup_us", "lookupByName µs"),
+                   ("xmldesc_us", "XMLDesc µs"), ("define_ops_s", "defineXML /s")):
+    print(f"| {label} | {med(api['oxvirtd'][key]):.1f} | {med(api['libvirtd'][key]):.1f} |")
+conc = {w: load(f"concurrency_{w}.json")["results"] for w in ("oxvirtd", "libvirtd")}
+for procs in conc["oxvirtd"]:
+    o, l = conc["oxvirtd"][procs], conc["libvirtd"][procs]
+    print(f"| {procs} clients calls/s | {med(o['calls_per_s']):.0f} | {med(l['calls_per_s']):.0f} |")
+    print(f"| {procs} clients daemon CPU ms/1000 calls | {med(o['daemon_cpu_ms_per_1000_calls']):.1f} "
+          f"| {med(l['daemon_cpu_ms_per_1000_calls']):.1f} |")
+print(f"| idle RSS MiB | {rss['oxvirtd_idle_rss_kib']/1024:.1f} | {rss['libvirtd_idle_rss_kib']/1024:.1f} |")
 PYEOF
