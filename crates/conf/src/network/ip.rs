@@ -214,7 +214,7 @@ impl NetworkIp {
                     self.ranges.push(range);
                 }
                 "host" => {
-                    let host = self.parse_host(net, cur)?;
+                    let host = self.parse_host(net, cur, false)?;
                     self.hosts.push(host);
                 }
                 "bootp" if self.address.is_ipv4() => {
@@ -258,7 +258,14 @@ impl NetworkIp {
         })
     }
 
-    fn parse_host(&self, net: &str, node: Node<'_, '_>) -> Result<DhcpHost, ConfError> {
+    /// `virNetworkDHCPHostDefParseXML`. `partial` is libvirt's `partialOkay`: a host given to
+    /// `net-update` to delete or modify may name only some of its attributes.
+    pub(crate) fn parse_host(
+        &self,
+        net: &str,
+        node: Node<'_, '_>,
+        partial: bool,
+    ) -> Result<DhcpHost, ConfError> {
         let v6 = self.address.is_ipv6();
         let mac = prop(node, "mac");
         if let Some(mac) = mac {
@@ -308,18 +315,21 @@ impl NetworkIp {
                 ))
             })?),
         };
-        if v6 {
-            if id.is_none() && name.is_none() {
+        if partial {
+            if mac.is_none() && name.is_none() && ip.is_none() {
                 return Err(xml_error(format!(
-                    "Static host definition in IPv6 network '{net}' must have id or name attribute"
+                    "At least one of name, mac, or ip attribute must be specified for static host definition in network '{net}' "
                 )));
             }
-        } else if mac.is_none() && name.is_none() {
+        } else if v6 && id.is_none() && name.is_none() {
+            return Err(xml_error(format!(
+                "Static host definition in IPv6 network '{net}' must have id or name attribute"
+            )));
+        } else if !v6 && mac.is_none() && name.is_none() {
             return Err(xml_error(format!(
                 "Static host definition in IPv4 network '{net}' must have mac or name attribute"
             )));
-        }
-        if ip.is_none() {
+        } else if ip.is_none() {
             return Err(xml_error(format!(
                 "Missing IP address in static host definition for network '{net}'"
             )));

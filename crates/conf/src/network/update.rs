@@ -8,9 +8,8 @@
 //! Sections done so far: `ip-dhcp-host`. `bridge`, `domain` and `ip` are refused as libvirt
 //! refuses them; the other sections are refused as not supported by oxvirt yet.
 
-use super::addr::parse_addr;
-use super::util::{named_children, parse_mac, prop, prop_enum, prop_ull, unsupported, xml_error};
-use super::{DhcpHost, DhcpLease, LeaseUnit, NetworkDef, NetworkIp};
+use super::util::{parse_mac, xml_error};
+use super::{DhcpHost, NetworkDef};
 use crate::ConfError;
 use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
 use roxmltree::Node;
@@ -183,117 +182,6 @@ fn same_mac(a: &str, b: &str) -> bool {
     }
 }
 
-/// `virNetworkDHCPHostDefParseXML`. `partial` (for delete) needs only one of name, MAC or
-/// IP; otherwise the entry must be complete.
-fn parse_host(
-    net: &str,
-    ip: &NetworkIp,
-    node: Node<'_, '_>,
-    partial: bool,
-) -> Result<DhcpHost, ConfError> {
-    let v6 = ip.address.is_ipv6();
-    let mac = prop(node, "mac");
-    if let Some(mac) = mac {
-        if v6 {
-            return Err(xml_error(format!(
-                "Invalid to specify MAC address '{mac}' in network '{net}' IPv6 static host definition"
-            )));
-        }
-        let parsed = parse_mac(mac).ok_or_else(|| {
-            xml_error(format!(
-                "Cannot parse MAC address '{mac}' in network '{net}'"
-            ))
-        })?;
-        if parsed[0] & 1 == 1 {
-            return Err(xml_error(format!(
-                "expected unicast mac address, found multicast '{mac}' in network '{net}'"
-            )));
-        }
-    }
-    let id = prop(node, "id");
-    if let Some((id, bad)) = id.and_then(|id| {
-        id.chars()
-            .find(|c| !(c.is_ascii_hexdigit() || *c == ':'))
-            .map(|c| (id, c))
-    }) {
-        return Err(xml_error(format!(
-            "Invalid character '{bad}' in id '{id}' of network '{net}'"
-        )));
-    }
-    let name = prop(node, "name");
-    if let Some(name) =
-        name.filter(|n| !n.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric))
-    {
-        return Err(xml_error(format!(
-            "Cannot use host name '{name}' in network '{net}'"
-        )));
-    }
-    let addr = match prop(node, "ip") {
-        None => None,
-        Some(s) => Some(parse_addr(s, None).ok_or_else(|| {
-            xml_error(format!(
-                "Invalid IP address in static host definition for network '{net}'"
-            ))
-        })?),
-    };
-    if partial {
-        if mac.is_none() && name.is_none() && addr.is_none() {
-            return Err(xml_error(format!(
-                "At least one of name, mac, or ip attribute must be specified for static host definition in network '{net}' "
-            )));
-        }
-    } else {
-        if v6 && id.is_none() && name.is_none() {
-            return Err(xml_error(format!(
-                "Static host definition in IPv6 network '{net}' must have id or name attribute"
-            )));
-        }
-        if !v6 && mac.is_none() && name.is_none() {
-            return Err(xml_error(format!(
-                "Static host definition in IPv4 network '{net}' must have mac or name attribute"
-            )));
-        }
-        if addr.is_none() {
-            return Err(xml_error(format!(
-                "Missing IP address in static host definition for network '{net}'"
-            )));
-        }
-    }
-    Ok(DhcpHost {
-        mac: mac.map(str::to_owned),
-        id: id.map(str::to_owned),
-        name: name.map(str::to_owned),
-        ip: addr,
-        lease: parse_lease(node)?,
-    })
-}
-
-/// `virNetworkDHCPLeaseTimeDefParseXML` over every `<lease>` child; the last one wins.
-fn parse_lease(node: Node<'_, '_>) -> Result<Option<DhcpLease>, ConfError> {
-    const UNITS: &[(&str, LeaseUnit)] = &[
-        ("seconds", LeaseUnit::Seconds),
-        ("minutes", LeaseUnit::Minutes),
-        ("hours", LeaseUnit::Hours),
-    ];
-    let mut lease = None;
-    for l in named_children(node, "lease") {
-        let Some(expiry) = prop_ull(l, "expiry", 0)? else {
-            continue;
-        };
-        let unit = prop_enum(l, "unit", UNITS)?.unwrap_or(LeaseUnit::Minutes);
-        // dnsmasq's shortest lease is two minutes; 0 means infinite.
-        let too_short = (unit == LeaseUnit::Seconds && expiry < 120)
-            || (unit == LeaseUnit::Minutes && expiry < 2);
-        if expiry > 0 && too_short {
-            return Err(unsupported(
-                "The minimum lease time should be greater than 2 minutes",
-            ));
-        }
-        lease = Some(DhcpLease { expiry, unit });
-    }
-    Ok(lease)
-}
-
 fn ip_text(ip: Option<&IpAddr>) -> String {
     ip.map_or_else(|| "unknown".to_owned(), IpAddr::to_string)
 }
@@ -310,7 +198,7 @@ fn update_dhcp_host(
     let partial = command == Some(UpdateCommand::Delete);
     check_element(def, node, "host")?;
     let idx = ip_by_index(def, parent_index)?;
-    let host = parse_host(&def.name, &def.ips[idx], node, partial)?;
+    let host = def.ips[idx].parse_host(&def.name, node, partial)?;
     let ip_v4 = def.ips[idx].address.is_ipv4();
     if !partial && host.ip.as_ref().is_some_and(|a| a.is_ipv4() != ip_v4) {
         return Err(invalid(
