@@ -5,8 +5,8 @@
 //! and the verbatim copies stay as they are for documents libvirt accepts.
 //!
 //! [`DomainDef::parse_with`](super::DomainDef::parse_with) calls the top-level checks at
-//! the point of libvirt's parse where the section is read; [`device`] runs for each child
-//! of `<devices>`; [`disk_targets`] is the define-time validation of disk targets.
+//! the point of libvirt's parse where the section is read; `device` runs for each child
+//! of `<devices>`; `disk_targets` is the define-time validation of disk targets.
 
 use crate::ConfError;
 use oxvirt_xml::read::{child, children};
