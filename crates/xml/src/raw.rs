@@ -353,7 +353,9 @@ fn escape_libxml2_attr(out: &mut String, s: &str) {
     }
 }
 
-fn escape_libxml2_text(out: &mut String, s: &str) {
+/// Escapes element text the way libxml2 serialises it (what libvirt prints for
+/// `<metadata>` content): `<`, `>`, `&` and carriage return only.
+pub fn escape_libxml2_text(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '<' => out.push_str("&lt;"),

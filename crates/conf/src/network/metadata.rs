@@ -302,7 +302,7 @@ fn indent(out: &mut String, level: usize) {
 /// `xmlNodeDumpOutput` for one node at `level`, `format` = indentation allowed.
 fn dump(out: &mut String, node: &MetaNode, level: usize, format: bool) {
     match node {
-        MetaNode::Text(t) => escape_text(out, t),
+        MetaNode::Text(t) => oxvirt_xml::raw::escape_libxml2_text(out, t),
         MetaNode::CData(t) => {
             out.push_str("<![CDATA[");
             out.push_str(t);
@@ -381,19 +381,6 @@ fn dump(out: &mut String, node: &MetaNode, level: usize, format: bool) {
 
 fn push_charref(out: &mut String, c: char) {
     let _ = write!(out, "&#x{:X};", c as u32);
-}
-
-/// libxml2's text escaping (UTF-8 text passes through).
-fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// libxml2's attribute escaping without a document encoding (non-ASCII as references).
