@@ -5,14 +5,12 @@
 //! §6 ordering of combined changes and quirks Q1–Q3. Plus the rules behind the planner
 //! bugs those vectors found.
 
-use oxvirt_conf::ParseCtx;
-use oxvirt_conf::SequenceGenerator;
-use oxvirt_conf::domain::net::NetDef;
-use oxvirt_conf::network::NetworkDef;
-use oxvirt_netplan::vectors::{HOST_BRIDGES, Vector, vector_files};
-use oxvirt_netplan::{
-    Action, LiveDomain, NetworkDefResolver, NetworkPort, NetworkResolver, Outcome, UpdatePlan, plan,
-};
+mod common;
+
+use common::run;
+
+use oxvirt_netplan::vectors::{Vector, vector_files};
+use oxvirt_netplan::{Action, NetworkPort, Outcome};
 use std::path::Path;
 
 /// The number of vectors in the folder; a vector that cannot be loaded or run counts as
@@ -44,36 +42,6 @@ fn test_vectors_extra_folder_all_pass() {
 fn nic(head: &str, body: &str) -> String {
     format!(
         "<interface {head}>\n  <mac address='52:54:00:aa:00:01'/>\n{body}\n  <model type='virtio'/>\n  <alias name='net0'/>\n  <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n</interface>"
-    )
-}
-
-/// Plans `new` against a domain whose only NIC is `old` (connected to its network).
-fn run(old: &str, new: &str, networks: &[&str]) -> UpdatePlan {
-    let mut generator = SequenceGenerator::starting_at(100);
-    let mut resolver = NetworkDefResolver::new();
-    for bridge in HOST_BRIDGES {
-        resolver.add_host_bridge(bridge);
-    }
-    for xml in networks {
-        resolver.add_network(NetworkDef::parse_str(xml, &mut generator).expect("network XML"));
-    }
-    let mut live = {
-        let mut ctx = ParseCtx::live(&mut generator);
-        NetDef::parse_str(old, &mut ctx).expect("old interface XML")
-    };
-    if live.network_name().is_some() {
-        live.actual = Some(
-            resolver
-                .allocate_port(&live, &mut generator)
-                .expect("old port"),
-        );
-    }
-    let interfaces = [live];
-    plan(
-        &LiveDomain::new("vm1", &interfaces),
-        new,
-        &resolver,
-        &mut generator,
     )
 }
 
@@ -139,7 +107,7 @@ fn test_vhostuser_socket_mode_changed_fails_socket_config() {
         "  <source type='unix' path='/run/vu.sock' mode='server'/>",
     );
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     let f = p.failure.expect("refused");
     assert_eq!(

@@ -7,13 +7,16 @@
 //! Example 3: having a `<virtualport>` is no reason to fail; a changed one on a bridge is a
 //! forced re-attach, on macvtap a failure.
 
+mod common;
+
+use common::run;
+
 use oxvirt_conf::ParseCtx;
 use oxvirt_conf::SequenceGenerator;
 use oxvirt_conf::domain::net::NetDef;
-use oxvirt_conf::network::NetworkDef;
 use oxvirt_netplan::{
-    Action, BridgeKind, FailStage, LiveDomain, NetworkDefResolver, NetworkResolver, Outcome,
-    UpdatePlan, plan, plan_interface_update,
+    Action, BridgeKind, FailStage, LiveDomain, NetworkDefResolver, Outcome, UpdatePlan,
+    plan_interface_update,
 };
 use std::path::Path;
 
@@ -30,37 +33,6 @@ fn nic(head: &str, body: &str) -> String {
 
 fn network(name: &str, inner: &str) -> String {
     format!("<network>\n  <name>{name}</name>\n{inner}\n</network>")
-}
-
-/// Plans `new` against a domain whose only NIC is `old`, with `networks` defined and the
-/// vectors' host bridges present.
-fn run(old: &str, new: &str, networks: &[String]) -> UpdatePlan {
-    let mut generator = SequenceGenerator::starting_at(100);
-    let mut resolver = NetworkDefResolver::new();
-    for bridge in oxvirt_netplan::vectors::HOST_BRIDGES {
-        resolver.add_host_bridge(bridge);
-    }
-    for xml in networks {
-        resolver.add_network(NetworkDef::parse_str(xml, &mut generator).expect("network XML"));
-    }
-    let mut live = {
-        let mut ctx = ParseCtx::live(&mut generator);
-        NetDef::parse_str(old, &mut ctx).expect("old interface XML")
-    };
-    if live.network_name().is_some() {
-        live.actual = Some(
-            resolver
-                .allocate_port(&live, &mut generator)
-                .expect("old port"),
-        );
-    }
-    let interfaces = [live];
-    plan(
-        &LiveDomain::new("vm1", &interfaces),
-        new,
-        &resolver,
-        &mut generator,
-    )
 }
 
 fn summary(p: &UpdatePlan) -> (Outcome, Vec<&'static str>) {
@@ -227,7 +199,7 @@ fn test_plan_type_ethernet_to_bridge_fails_need_reconnect() {
     let old = nic("type='ethernet'", "");
     let new = nic("type='bridge'", "  <source bridge='br0'/>");
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(
         failure(&p),
@@ -244,7 +216,7 @@ fn test_plan_type_bridge_to_direct_fails_need_reconnect() {
     let old = nic("type='bridge'", "  <source bridge='br0'/>");
     let new = nic("type='direct'", "  <source dev='eth1' mode='bridge'/>");
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(
         failure(&p).map(|(code, stage, _)| (code, stage)),
@@ -274,7 +246,7 @@ fn test_plan_unchanged_virtualport_link_change_is_live_update() {
         ),
     );
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(
         (summary(&p), p.replace_def),
@@ -293,7 +265,7 @@ fn test_plan_changed_interfaceid_on_ovs_bridge_is_forced_reattach() {
         &format!("  <source bridge='ovsbr0'/>\n{}", ovs_vport(IFID_B)),
     );
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(
         (summary(&p), p.bridge_from_kind, p.bridge_to_kind),
@@ -316,7 +288,7 @@ fn test_plan_virtualport_removed_on_bridge_is_forced_reattach() {
     );
     let new = nic("type='bridge'", "  <source bridge='ovsbr0'/>");
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(
         (p.actions.first().copied(), p.bridge_to_kind),
@@ -334,7 +306,7 @@ fn test_plan_changed_virtualport_on_macvtap_fails_need_reconnect() {
     let old = nic("type='direct'", &qbg(IFID));
     let new = nic("type='direct'", &qbg(IFID_B));
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(
         failure(&p),
@@ -356,7 +328,7 @@ fn test_plan_midonet_interfaceid_change_is_not_detected() {
     let old = nic("type='bridge'", &midonet(IFID));
     let new = nic("type='bridge'", &midonet(IFID_B));
 
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     assert_eq!(summary(&p), (Outcome::NoOp, vec![]));
 }
@@ -392,7 +364,7 @@ fn test_plan_interface_update_refusal_is_libvirt_error() {
 fn test_plan_json_names_outcome_and_rule() {
     let old = nic("type='bridge'", "  <source bridge='br0'/>");
     let new = nic("type='bridge'", "  <source bridge='br1'/>");
-    let p = run(&old, &new, &[]);
+    let p = run::<&str>(&old, &new, &[]);
 
     let json: serde_json::Value = serde_json::from_str(&p.to_json()).expect("valid JSON");
 
