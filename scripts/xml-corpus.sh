@@ -3,9 +3,7 @@
 #
 # Runs libvirt 9.0.0's XML round-trip corpus against oxvirt-xml.
 #
-#   1. find libvirt's source: $LIBVIRT_SRC, else a cached copy, else `apt-get source`
-#      (deb-src enabled as ../shared/oracles/README.md shows) unpacked into
-#      ${XDG_CACHE_HOME:-$HOME/.cache}/oxvirt/libvirt-src;
+#   1. libvirt's source from scripts/libvirt-src.sh ($LIBVIRT_SRC, else fetched once and cached);
 #   2. build oxvirt-xml (release);
 #   3. network + generic suites, open split: fail below 95 % round-trip or 90 % must-reject;
 #   4. qemu suite: report the x86_64-latest round-trip rate only, twice: plain parse/format
@@ -13,12 +11,11 @@
 #      QEMU 8.0.0 x86_64 capabilities (`--defaults qemu`), which libvirt's expected files carry.
 #
 # No source available: prints `SKIP: …` and exits 0, unless OXVIRT_STRICT is set (exit 1).
-# ORACLES overrides the oracle directory (default ../shared/oracles next to the repo).
+# The harness is crates/xml-tool/tests/oracles/xml_corpus.py (a copy of ../shared/oracles').
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-oracles=${ORACLES:-$here/../shared/oracles}
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/oxvirt/libvirt-src
+oracles=$here/crates/xml-tool/tests/oracles
 min_rt=${MIN_ROUNDTRIP:-95}
 min_rej=${MIN_REJECT:-90}
 
@@ -28,28 +25,8 @@ skip() {
     exit 0
 }
 
-fetch_source() {
-    local dir
-    dir=$(ls -d "$cache"/libvirt-9.0.0 2>/dev/null || true)
-    if [ -n "$dir" ]; then echo "$dir"; return 0; fi
-    command -v apt-get >/dev/null || return 1
-    mkdir -p "$cache"
-    if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && [ -w /etc/apt/sources.list.d ] \
-        && [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-            > /etc/apt/sources.list.d/debian-src.sources
-        apt-get update -qq >&2 || return 1
-    fi
-    (cd "$cache" && apt-get source --download-only libvirt >&2 && tar xf libvirt_9.0.0.orig.tar.xz) || return 1
-    [ -d "$cache/libvirt-9.0.0/tests" ] && echo "$cache/libvirt-9.0.0"
-}
-
-src=${LIBVIRT_SRC:-}
-if [ -z "$src" ]; then
-    src=$(fetch_source) || skip "libvirt 9.0.0 source not available (set LIBVIRT_SRC)"
-fi
+src=$(bash "$here/scripts/libvirt-src.sh") || skip "libvirt 9.0.0 source not available (set LIBVIRT_SRC)"
 [ -d "$src/tests/genericxml2xmlindata" ] || skip "no libvirt test corpus under $src"
-[ -f "$oracles/xml_corpus.py" ] || skip "oracle xml_corpus.py not found in $oracles"
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
 cargo build --release -q --manifest-path "$here/Cargo.toml" -p oxvirt-xml-tool

@@ -25,9 +25,8 @@ fn xml_only(text: &str) -> usize {
 }
 
 fn largest_corpus_domain() -> Option<String> {
-    let src = std::env::var("LIBVIRT_SRC")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("/work/libvirt-src/libvirt-9.0.0"));
+    // `bash scripts/libvirt-src.sh` fetches the source once and prints its path.
+    let src = PathBuf::from(std::env::var_os("LIBVIRT_SRC")?);
     let dir = src.join("tests/qemuxml2xmloutdata");
     let mut best: Option<(u64, PathBuf)> = None;
     for e in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {

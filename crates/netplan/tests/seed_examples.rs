@@ -393,9 +393,11 @@ fn failing_vectors(dir: &Path) -> (usize, Vec<String>) {
     (files.len(), failures)
 }
 
+/// The open vectors of the change-net spec, copied from `shared/spec/change-net/vectors`
+/// (`crates/testutil/tests/shared_copies.rs` keeps the copy identical).
 #[test]
 fn test_vectors_seed_folder_all_pass() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/change-net/vectors");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors-open");
 
     let (count, failures) = failing_vectors(&dir);
 

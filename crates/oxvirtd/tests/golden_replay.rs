@@ -28,7 +28,7 @@
 mod common;
 
 use common::raw::{RawConn, is_keepalive};
-use common::{Daemon, free_tcp_port, shared_dir, skip};
+use common::{Daemon, free_tcp_port};
 use oxvirt_protocol::{MessageStatus, MessageType, REMOTE_PROGRAM, split_packet};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -62,8 +62,9 @@ struct Captured {
     bytes: Vec<u8>,
 }
 
-fn captures_dir() -> Option<PathBuf> {
-    shared_dir("spec/rpc/captures")
+/// The protocol crate's copy of `shared/spec/rpc/captures`.
+fn captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol/tests/data/captures")
 }
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -389,15 +390,8 @@ fn replay_conn(
 }
 
 fn replay(scenario: &str, transport: Transport) {
-    let Some(dir) = captures_dir() else {
-        skip("shared/spec/rpc/captures not found");
-        return;
-    };
-    let dir = dir.join(scenario);
-    if !dir.is_dir() {
-        skip(&format!("capture {scenario} not found"));
-        return;
-    }
+    let dir = captures_dir().join(scenario);
+    assert!(dir.is_dir(), "capture {scenario} not found");
     let files = conn_files(&dir);
     assert!(!files.is_empty(), "{scenario}: no connN.jsonl");
 

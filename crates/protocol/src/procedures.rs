@@ -3,7 +3,7 @@
 //! read-only connection may call it.
 //!
 //! The tables live in `procedures_table.rs`, generated from
-//! `shared/spec/rpc/procedures.tsv` by `cargo run -p oxvirt-protocol --bin gen-procedures`.
+//! `tests/data/procedures.tsv` (a copy of `shared/spec/rpc/procedures.tsv`) by `cargo run -p oxvirt-protocol --bin gen-procedures`.
 //! Lookups index the table directly (procedure numbers are contiguous from 1).
 
 use crate::{ADMIN_PROGRAM, KEEPALIVE_PROGRAM, LXC_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};

@@ -2,8 +2,7 @@
 //! to the identical bytes; every captured error reply equals what `RemoteError`
 //! produces from the equivalent `VirError`.
 //!
-//! Captures live in `shared/spec/rpc/captures` next to the repository. Without them the
-//! tests print `SKIP` — unless `OXVIRT_STRICT=1`, where a missing directory fails.
+//! The captures are a copy of `shared/spec/rpc/captures` in `tests/data/captures`.
 
 use std::path::PathBuf;
 
@@ -11,18 +10,8 @@ use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
 use oxvirt_protocol::testing::reencode_payload;
 use oxvirt_protocol::{MessageStatus, RemoteError, encode_packet, split_packet};
 
-fn captures_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/rpc/captures");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("OXVIRT_STRICT").as_deref() != Ok("1"),
-        "OXVIRT_STRICT=1 but captures not found at {}",
-        dir.display()
-    );
-    println!("SKIP: captures not found at {}", dir.display());
-    None
+fn captures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures")
 }
 
 /// `(file, direction, packet bytes)` of every captured packet.
@@ -70,7 +59,7 @@ fn hex(s: &str) -> Vec<u8> {
 
 #[test]
 fn test_captured_payloads_reencode_identically() {
-    let Some(dir) = captures_dir() else { return };
+    let dir = captures_dir();
     let mut checked = 0;
     let mut failures = Vec::new();
     for (file, direction, pkt) in packets(&dir) {
@@ -97,7 +86,7 @@ fn test_captured_payloads_reencode_identically() {
 
 #[test]
 fn test_captured_error_replies_match_remote_error_encoding() {
-    let Some(dir) = captures_dir() else { return };
+    let dir = captures_dir();
     let mut checked = 0;
     let mut failures = Vec::new();
     for (file, _, pkt) in packets(&dir) {
@@ -129,7 +118,7 @@ fn test_captured_error_replies_match_remote_error_encoding() {
 
 #[test]
 fn test_readonly_violation_error_bytes_from_vir_error() {
-    let Some(dir) = captures_dir() else { return };
+    let dir = captures_dir();
     let captured = packets(&dir)
         .into_iter()
         .filter(|(file, _, _)| file.starts_with("raw_readonly_violation/"))
@@ -147,7 +136,7 @@ fn test_readonly_violation_error_bytes_from_vir_error() {
 
 #[test]
 fn test_unknown_proc_error_bytes_from_vir_error() {
-    let Some(dir) = captures_dir() else { return };
+    let dir = captures_dir();
     let captured = packets(&dir)
         .into_iter()
         .filter(|(file, _, _)| file.starts_with("raw_unknown_proc/"))

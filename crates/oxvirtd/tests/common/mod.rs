@@ -112,26 +112,7 @@ impl Drop for Daemon {
     }
 }
 
-/// Whether CI asked for skips to be failures.
-pub fn strict() -> bool {
-    std::env::var_os("OXVIRT_STRICT").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// Prints `SKIP: why` and returns true, or panics under `OXVIRT_STRICT=1`.
-pub fn skip(why: &str) -> bool {
-    assert!(!strict(), "OXVIRT_STRICT=1 but test would skip: {why}");
-    println!("SKIP: {why}");
-    true
-}
-
-/// Path of an executable on PATH.
-pub fn which(cmd: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(cmd))
-            .find(|p| p.is_file())
-    })
-}
+pub use oxvirt_testutil::{skip, which};
 
 /// Stock virsh, or a skip.
 pub fn virsh() -> Option<PathBuf> {
@@ -161,14 +142,6 @@ pub fn python_libvirt() -> Option<PathBuf> {
         );
         None
     }
-}
-
-/// `../shared/spec/…` next to the repository, if present.
-pub fn shared_dir(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel);
-    p.exists().then_some(p)
 }
 
 /// Output of one virsh invocation: exit status, stdout and stderr.
