@@ -72,6 +72,11 @@ impl Default for EventBus {
 }
 
 impl EventBus {
+    /// Whether `other` is a handle to this same bus.
+    pub fn same_bus(&self, other: &EventBus) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+
     /// A bus that buffers up to 1024 events per subscriber.
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(1024);

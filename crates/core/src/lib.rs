@@ -1,22 +1,35 @@
 //! The driver API: what a hypervisor connection can do, in libvirt's vocabulary.
 //!
-//! A request flows: the RPC layer decodes a call, finds the connection's [`Connection`]
-//! (opened through a [`DriverRegistry`] from the URI the client sent), calls one method, and
-//! encodes the result or turns the [`VirError`] into a `remote_error`. Drivers (the in-memory
-//! test driver, later QEMU) implement [`Connection`]; core knows neither RPC nor QMP.
+//! The API is split as libvirt splits it: [`HypervisorDriver`] (the connection's own
+//! queries, the host, domains), [`NetworkDriver`] (virtual networks), and further object
+//! drivers (storage, node devices, secrets, nwfilters, host interfaces) as they are built.
+//! A [`Connection`] bundles the drivers one client opened.
+//!
+//! A request flows: at daemon start the [`DriverRegistry`] runs every [`StateDriver`]'s
+//! `initialize` (load definitions, reconnect to running guests, autostart). A client's
+//! `CONNECT_OPEN` asks the registry, which picks the [`ConnectDriver`] of the URI's scheme and
+//! gets a [`Connection`]. Each call then reaches one method of one of its drivers, with the
+//! caller's [`CallContext`]; its result is encoded, or its [`VirError`] becomes a
+//! `remote_error`. At daemon stop the state drivers' `shutdown` runs. core knows neither RPC
+//! nor QMP.
 //!
 //! Every method returns a boxed future so drivers whose work waits on processes (QEMU) and
-//! drivers that answer from memory (test) share one object-safe trait; the RPC layer picks
-//! the driver at run time from the URI.
+//! drivers that answer from memory (test) share object-safe traits; the RPC layer picks the
+//! driver at run time from the URI.
 //!
 //! State changes of domains go through [`DomainState::transition`], the single exhaustive
 //! table of which lifecycle moves are legal. Lifecycle events are published on the driver's
 //! [`EventBus`]; each RPC connection filters them by the callbacks its client registered.
 
+mod connect;
 pub mod event;
 pub mod state;
 pub mod types;
 
+pub use connect::{
+    CallContext, ConnectDriver, Connection, DriverRegistry, Identity, ParsedUri, StateContext,
+    StateDriver,
+};
 pub use event::{Event, EventBus};
 pub use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
 pub use state::{DomainState, StateReason};
@@ -24,7 +37,6 @@ pub use types::*;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 /// The result of a driver call.
 pub type DriverResult<T> = Result<T, VirError>;
@@ -37,98 +49,10 @@ pub fn ready<'a, T: Send + 'a>(r: DriverResult<T>) -> DriverFuture<'a, T> {
     Box::pin(std::future::ready(r))
 }
 
-/// Builds driver connections from URIs (`test:///default`, `qemu:///session`, …).
-pub trait DriverFactory: Send + Sync {
-    /// The URI scheme this driver serves (`test`, `qemu`).
-    fn scheme(&self) -> &'static str;
-    /// Opens a connection for `uri`, or explains why this driver cannot serve it.
-    fn open(&self, uri: &ParsedUri, flags: u32) -> DriverResult<Arc<dyn Connection>>;
-}
-
-/// The URI a client asked for, split the way libvirt's drivers look at it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedUri {
-    /// The text as received.
-    pub original: String,
-    /// `test`, `qemu`, …
-    pub scheme: String,
-    /// `/default`, `/system`, `/session`, …
-    pub path: String,
-}
-
-impl ParsedUri {
-    /// Splits `scheme://[authority]/path[?query]`. Returns `None` for text without `://`.
-    pub fn parse(uri: &str) -> Option<Self> {
-        let (scheme, rest) = uri.split_once("://")?;
-        let rest = rest.split(['?', '#']).next().unwrap_or("");
-        let path = match rest.find('/') {
-            Some(i) => &rest[i..],
-            None => "",
-        };
-        Some(Self {
-            original: uri.to_owned(),
-            scheme: scheme.to_owned(),
-            path: path.to_owned(),
-        })
-    }
-}
-
-/// The drivers this daemon offers, tried in order on `CONNECT_OPEN`.
-#[derive(Default)]
-pub struct DriverRegistry {
-    factories: Vec<Arc<dyn DriverFactory>>,
-}
-
-impl std::fmt::Debug for DriverRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let schemes: Vec<_> = self.factories.iter().map(|d| d.scheme()).collect();
-        f.debug_struct("DriverRegistry")
-            .field("schemes", &schemes)
-            .finish()
-    }
-}
-
-impl DriverRegistry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a driver.
-    pub fn register(&mut self, factory: Arc<dyn DriverFactory>) {
-        self.factories.push(factory);
-    }
-
-    /// Opens `uri`; an empty name means "the daemon's default", the first registered driver.
-    pub fn open(&self, uri: Option<&str>, flags: u32) -> DriverResult<Arc<dyn Connection>> {
-        let uri = match uri.filter(|u| !u.is_empty()) {
-            Some(u) => u.to_owned(),
-            None => match self.factories.first() {
-                Some(f) => format!("{}:///default", f.scheme()),
-                None => return Err(no_driver("")),
-            },
-        };
-        let parsed = ParsedUri::parse(&uri).ok_or_else(|| no_driver(&uri))?;
-        let factory = self
-            .factories
-            .iter()
-            .find(|f| f.scheme() == parsed.scheme)
-            .ok_or_else(|| no_driver(&uri))?;
-        factory.open(&parsed, flags)
-    }
-}
-
-fn no_driver(uri: &str) -> VirError {
-    VirError::raw(
-        ErrorNumber::NoConnect,
-        ErrorDomain::None,
-        format!("no connection driver available for {uri}"),
-    )
-}
-
-/// One open hypervisor connection. Methods follow libvirt's public API names; `flags`
-/// are libvirt's flag words, passed through unchanged.
-pub trait Connection: Send + Sync {
+/// The hypervisor half of a connection (libvirt's `virHypervisorDriver`): the connection's
+/// own queries, the host (node) and domains. Methods follow libvirt's public API names;
+/// `flags` are libvirt's flag words, passed through unchanged.
+pub trait HypervisorDriver: Send + Sync {
     /// The error domain this driver reports in (`VIR_FROM_TEST`, `VIR_FROM_QEMU`).
     fn error_domain(&self) -> ErrorDomain;
 
@@ -157,7 +81,7 @@ pub trait Connection: Send + Sync {
     }
     /// `virConnectGetMaxVcpus`.
     fn get_max_vcpus(&self, _type: Option<&str>) -> DriverFuture<'_, i32>;
-    /// The event bus this connection's objects publish on.
+    /// The event bus this driver's domains publish on.
     fn events(&self) -> &EventBus;
 
     // --- domains ---
@@ -496,8 +420,13 @@ pub trait Connection: Send + Sync {
             "virNodeGetCPUMap",
         )))
     }
+}
 
-    // --- networks ---
+/// The network half of a connection (libvirt's `virNetworkDriver`): virtual networks.
+pub trait NetworkDriver: Send + Sync {
+    /// The event bus this driver's networks publish on.
+    fn events(&self) -> &EventBus;
+
     /// `virConnectListAllNetworks`.
     fn list_all_networks(&self, flags: u32) -> DriverFuture<'_, Vec<NetworkRef>>;
     /// `virConnectNumOfNetworks` (active).

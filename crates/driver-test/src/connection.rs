@@ -1,16 +1,16 @@
-//! [`Connection`] for [`TestDriver`]: each call runs synchronously under the driver's lock
+//! [`HypervisorDriver`] and [`NetworkDriver`] for [`TestDriver`]: each call runs synchronously under the driver's lock
 //! and is handed back as an already-completed future.
 
 use crate::defaults;
 use crate::driver::TestDriver;
 use oxvirt_core::{
-    BlockInfo, BlockStats, Connection, ControlInfo, CpuStats, DomainInfo, DomainRef, DomainState,
-    DriverFuture, ErrorDomain, EventBus, InterfaceStats, MemoryStat, NetworkRef, NetworkUpdate,
-    NodeCpuMap, NodeInfo, SecurityLabel, SecurityModel, TypedParameter, TypedParameters, VcpusInfo,
-    VirError, ready,
+    BlockInfo, BlockStats, ControlInfo, CpuStats, DomainInfo, DomainRef, DomainState, DriverFuture,
+    ErrorDomain, EventBus, HypervisorDriver, InterfaceStats, MemoryStat, NetworkDriver, NetworkRef,
+    NetworkUpdate, NodeCpuMap, NodeInfo, SecurityLabel, SecurityModel, TypedParameter,
+    TypedParameters, VcpusInfo, VirError, ready,
 };
 
-impl Connection for TestDriver {
+impl HypervisorDriver for TestDriver {
     fn error_domain(&self) -> ErrorDomain {
         ErrorDomain::Test
     }
@@ -397,8 +397,12 @@ impl Connection for TestDriver {
     fn node_get_cpu_map(&self, flags: u32) -> DriverFuture<'_, NodeCpuMap> {
         ready(self.core.cpu_map(flags))
     }
+}
 
-    // --- networks ---
+impl NetworkDriver for TestDriver {
+    fn events(&self) -> &EventBus {
+        self.core.event_bus()
+    }
 
     fn list_all_networks(&self, flags: u32) -> DriverFuture<'_, Vec<NetworkRef>> {
         ready(self.core.list_all_networks(flags))

@@ -7,8 +7,8 @@ use crate::hostsim::HostSim;
 use crate::network::NetworkObj;
 use crate::xmldef::{DomainXml, NetworkXml};
 use oxvirt_core::{
-    Connection, DriverFactory, DriverResult, ErrorDomain, Event, EventBus, ParsedUri, StateReason,
-    VirError,
+    CallContext, ConnectDriver, Connection, DriverResult, ErrorDomain, Event, EventBus, ParsedUri,
+    StateReason, VirError,
 };
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -144,19 +144,22 @@ impl Default for TestDriverFactory {
     }
 }
 
-impl DriverFactory for TestDriverFactory {
+impl ConnectDriver for TestDriverFactory {
     fn scheme(&self) -> &'static str {
         "test"
     }
 
-    fn open(&self, uri: &ParsedUri, _flags: u32) -> DriverResult<Arc<dyn Connection>> {
+    fn open(&self, uri: &ParsedUri, _flags: u32, _cx: &CallContext) -> DriverResult<Connection> {
         match uri.path.as_str() {
             "" | "/" => Err(VirError::new(
                 oxvirt_core::ErrorNumber::InvalidArg,
                 ErrorDomain::Test,
                 "testOpen: supply a path or use test:///default",
             )),
-            "/default" => Ok(self.driver.clone()),
+            "/default" => Ok(Connection {
+                hypervisor: self.driver.clone(),
+                network: Some(self.driver.clone()),
+            }),
             // libvirt would load the path as a test driver XML file; we serve only the
             // built-in state and answer what libvirt answers for a file it cannot read.
             path => Err(errors::xml_error(

@@ -3,7 +3,7 @@
 mod common;
 
 use common::connect;
-use oxvirt_core::{DriverFactory, ErrorDomain, ErrorNumber, ParsedUri};
+use oxvirt_core::{CallContext, ConnectDriver, ErrorDomain, ErrorNumber, ParsedUri};
 use oxvirt_driver_test::TestDriverFactory;
 
 const CAPABILITIES_XML: &str = include_str!("data/capabilities.xml");
@@ -76,7 +76,9 @@ fn test_open_without_path_fails_invalid_arg() {
     let factory = TestDriverFactory::new();
     let uri = ParsedUri::parse("test:///").expect("valid URI");
 
-    let e = factory.open(&uri, 0).err().expect("refused");
+    let e = factory
+        .open(&uri, 0, &CallContext::default())
+        .expect_err("refused");
 
     assert_eq!(
         (e.code, e.domain, e.message.as_str()),
@@ -93,7 +95,9 @@ fn test_open_other_path_fails_xml_error_like_missing_file() {
     let factory = TestDriverFactory::new();
     let uri = ParsedUri::parse("test:///foo").expect("valid URI");
 
-    let e = factory.open(&uri, 0).err().expect("refused");
+    let e = factory
+        .open(&uri, 0, &CallContext::default())
+        .expect_err("refused");
 
     assert_eq!(
         (e.code, e.message.as_str()),

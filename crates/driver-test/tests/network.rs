@@ -17,11 +17,16 @@ const NET1_XML: &str = "<network>
 async fn test_default_network_dumpxml_matches_libvirt() {
     let (_f, conn) = connect();
     let net = conn
+        .net()
         .network_lookup_by_name("default")
         .await
         .expect("exists");
 
-    let xml = conn.network_get_xml_desc(&net, 0).await.expect("formats");
+    let xml = conn
+        .net()
+        .network_get_xml_desc(&net, 0)
+        .await
+        .expect("formats");
 
     assert_eq!(xml, DEFAULT_NET_XML);
 }
@@ -30,15 +35,25 @@ async fn test_default_network_dumpxml_matches_libvirt() {
 async fn test_default_network_is_active_persistent_on_virbr0() {
     let (_f, conn) = connect();
     let net = conn
+        .net()
         .network_lookup_by_name("default")
         .await
         .expect("exists");
 
     let got = (
-        conn.network_is_active(&net).await.expect("active"),
-        conn.network_is_persistent(&net).await.expect("persistent"),
-        conn.network_get_autostart(&net).await.expect("autostart"),
-        conn.network_get_bridge_name(&net).await.expect("bridge"),
+        conn.net().network_is_active(&net).await.expect("active"),
+        conn.net()
+            .network_is_persistent(&net)
+            .await
+            .expect("persistent"),
+        conn.net()
+            .network_get_autostart(&net)
+            .await
+            .expect("autostart"),
+        conn.net()
+            .network_get_bridge_name(&net)
+            .await
+            .expect("bridge"),
     );
 
     assert_eq!(got, (true, true, false, "virbr0".to_owned()));
@@ -48,11 +63,12 @@ async fn test_default_network_is_active_persistent_on_virbr0() {
 async fn test_network_xml_desc_with_flags_fails_unsupported_flags() {
     let (_f, conn) = connect();
     let net = conn
+        .net()
         .network_lookup_by_name("default")
         .await
         .expect("exists");
 
-    let e = conn.network_get_xml_desc(&net, 1).await.unwrap_err();
+    let e = conn.net().network_get_xml_desc(&net, 1).await.unwrap_err();
 
     assert_eq!(
         (e.code, e.domain, e.message.as_str()),
@@ -68,7 +84,11 @@ async fn test_network_xml_desc_with_flags_fails_unsupported_flags() {
 async fn test_network_lookup_unknown_fails_no_network() {
     let (_f, conn) = connect();
 
-    let e = conn.network_lookup_by_name("nosuch").await.unwrap_err();
+    let e = conn
+        .net()
+        .network_lookup_by_name("nosuch")
+        .await
+        .unwrap_err();
 
     assert_eq!(
         (e.code, e.domain, e.message.as_str()),
@@ -84,11 +104,12 @@ async fn test_network_lookup_unknown_fails_no_network() {
 async fn test_network_undefine_active_fails_still_running() {
     let (_f, conn) = connect();
     let net = conn
+        .net()
         .network_lookup_by_name("default")
         .await
         .expect("exists");
 
-    let e = conn.network_undefine(&net).await.unwrap_err();
+    let e = conn.net().network_undefine(&net).await.unwrap_err();
 
     assert_eq!(
         (e.code, e.message.as_str()),
@@ -103,11 +124,15 @@ async fn test_network_undefine_active_fails_still_running() {
 async fn test_network_full_cycle_emits_events_in_order() {
     let (_f, conn) = connect();
     let mut rx = conn.events().subscribe();
-    let net = conn.network_define_xml(NET1_XML, 0).await.expect("define");
+    let net = conn
+        .net()
+        .network_define_xml(NET1_XML, 0)
+        .await
+        .expect("define");
 
-    conn.network_create(&net).await.expect("start");
-    conn.network_destroy(&net).await.expect("destroy");
-    conn.network_undefine(&net).await.expect("undefine");
+    conn.net().network_create(&net).await.expect("start");
+    conn.net().network_destroy(&net).await.expect("destroy");
+    conn.net().network_undefine(&net).await.expect("undefine");
 
     let name = "net1".to_owned();
     assert_eq!(
@@ -125,11 +150,12 @@ async fn test_network_full_cycle_emits_events_in_order() {
 async fn test_network_create_of_active_network_fails_already_running() {
     let (_f, conn) = connect();
     let net = conn
+        .net()
         .network_lookup_by_name("default")
         .await
         .expect("exists");
 
-    let e = conn.network_create(&net).await.unwrap_err();
+    let e = conn.net().network_create(&net).await.unwrap_err();
 
     assert_eq!(
         e.message,
@@ -140,20 +166,28 @@ async fn test_network_create_of_active_network_fails_already_running() {
 #[tokio::test]
 async fn test_network_create_xml_transient_vanishes_on_destroy() {
     let (_f, conn) = connect();
-    let net = conn.network_create_xml(NET1_XML, 0).await.expect("create");
+    let net = conn
+        .net()
+        .network_create_xml(NET1_XML, 0)
+        .await
+        .expect("create");
 
-    conn.network_destroy(&net).await.expect("destroy");
+    conn.net().network_destroy(&net).await.expect("destroy");
 
-    let e = conn.network_lookup_by_name("net1").await.unwrap_err();
+    let e = conn.net().network_lookup_by_name("net1").await.unwrap_err();
     assert_eq!(e.code, ErrorNumber::NoNetwork);
 }
 
 #[tokio::test]
 async fn test_network_list_all_inactive_lists_defined_network() {
     let (_f, conn) = connect();
-    conn.network_define_xml(NET1_XML, 0).await.expect("define");
+    conn.net()
+        .network_define_xml(NET1_XML, 0)
+        .await
+        .expect("define");
 
     let nets = conn
+        .net()
         .list_all_networks(net_list_flags::INACTIVE)
         .await
         .expect("lists");
@@ -165,13 +199,16 @@ async fn test_network_list_all_inactive_lists_defined_network() {
 #[tokio::test]
 async fn test_network_counts_split_active_and_defined() {
     let (_f, conn) = connect();
-    conn.network_define_xml(NET1_XML, 0).await.expect("define");
+    conn.net()
+        .network_define_xml(NET1_XML, 0)
+        .await
+        .expect("define");
 
     let got = (
-        conn.num_of_networks().await.expect("count"),
-        conn.list_networks(10).await.expect("names"),
-        conn.num_of_defined_networks().await.expect("count"),
-        conn.list_defined_networks(10).await.expect("names"),
+        conn.net().num_of_networks().await.expect("count"),
+        conn.net().list_networks(10).await.expect("names"),
+        conn.net().num_of_defined_networks().await.expect("count"),
+        conn.net().list_defined_networks(10).await.expect("names"),
     );
 
     assert_eq!(
@@ -184,11 +221,12 @@ async fn test_network_counts_split_active_and_defined() {
 async fn test_network_without_bridge_fails_bridge_name() {
     let (_f, conn) = connect();
     let net = conn
+        .net()
         .network_define_xml("<network><name>nb</name></network>", 0)
         .await
         .expect("define");
 
-    let e = conn.network_get_bridge_name(&net).await.unwrap_err();
+    let e = conn.net().network_get_bridge_name(&net).await.unwrap_err();
 
     assert_eq!(
         e.message,

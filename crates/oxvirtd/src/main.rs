@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use oxvirt_core::DriverRegistry;
+use oxvirt_core::{DriverRegistry, StateContext};
 use oxvirt_rpc::{Server, ServerConfig};
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -80,6 +80,14 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::bind(config, registry)
         .await
         .with_context(|| format!("cannot start on {}", runtime_dir.display()))?;
+    let state = StateContext {
+        privileged: nix::unistd::Uid::effective().is_root(),
+        root: args.root.clone(),
+    };
+    server
+        .initialize_drivers(&state)
+        .await
+        .context("a driver failed to initialize")?;
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "oxvirtd listening on {}", sock.display())?;

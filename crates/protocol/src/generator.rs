@@ -2,11 +2,84 @@
 //! program_number, procedure_number, procedure_name, acl, priority, stream, ro_ok_guess).
 //!
 //! Run by `src/bin/gen-procedures.rs`; a test regenerates in memory and compares with the
-//! committed file. The public API name is derived from the procedure name the way
+//! committed file.
+//!
+//! The error domain of each procedure comes from libvirt's source, read at generation time:
+//! a refused or unsupported call is reported by the public API function, with the
+//! `VIR_FROM_THIS` of the `libvirt-*.c` file that defines it ([`ApiDomains::scan`]).
+//! Procedures without a public function (auth, events) report `VIR_FROM_RPC`. The public API name is derived from the procedure name the way
 //! libvirt names its functions: `vir` + CamelCase, with libvirt's acronyms (`XML`,
 //! `UUID`, `URI`, `ID`, `OS`, `CPU`, …) and a few renamed procedures.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+
+/// The files of libvirt's source tree that define the public API, relative to its root.
+pub const API_SOURCES: &[&str] = &[
+    "src/libvirt.c",
+    "src/libvirt-domain.c",
+    "src/libvirt-domain-checkpoint.c",
+    "src/libvirt-domain-snapshot.c",
+    "src/libvirt-host.c",
+    "src/libvirt-interface.c",
+    "src/libvirt-lxc.c",
+    "src/libvirt-network.c",
+    "src/libvirt-nodedev.c",
+    "src/libvirt-nwfilter.c",
+    "src/libvirt-qemu.c",
+    "src/libvirt-secret.c",
+    "src/libvirt-storage.c",
+    "src/libvirt-stream.c",
+    "src/admin/libvirt-admin.c",
+];
+
+/// Public API function → the `virErrorDomain` variant name its file reports with.
+#[derive(Debug, Default)]
+pub struct ApiDomains(HashMap<String, String>);
+
+impl ApiDomains {
+    /// Reads one `libvirt-*.c` file's text: its `#define VIR_FROM_THIS VIR_FROM_X` and every
+    /// function defined at the start of a line (`virDomainDestroy(virDomainPtr domain)`).
+    pub fn scan(&mut self, source: &str) -> Result<(), String> {
+        let from = source
+            .lines()
+            .find_map(|l| l.strip_prefix("#define VIR_FROM_THIS VIR_FROM_"))
+            .ok_or("no VIR_FROM_THIS")?
+            .trim();
+        // `VIR_FROM_DOMAIN_SNAPSHOT` is `ErrorDomain::DomainSnapshot`: plain capitalisation,
+        // none of the API names' acronyms (`NWFILTER` is `Nwfilter` there).
+        let domain: String = from
+            .split('_')
+            .map(|w| {
+                let lower = w.to_ascii_lowercase();
+                let mut c = lower.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        // A definition starts at column 0, the name alone or after its return type
+        // (`int virDomainGetPerfEvents(`); comments and calls are indented or start with `*`.
+        for line in source.lines() {
+            if line.starts_with([' ', '\t', '*', '/', '#']) {
+                continue;
+            }
+            let Some((head, _)) = line.split_once('(') else {
+                continue;
+            };
+            let name = head.split_whitespace().last().unwrap_or("");
+            let name = name.trim_start_matches('*');
+            if name.starts_with("vir") && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                self.0.insert(name.to_owned(), domain.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn domain_of(&self, api: &str) -> &str {
+        self.0.get(api).map_or("Rpc", String::as_str)
+    }
+}
 
 /// One row of the TSV.
 struct Row<'a> {
@@ -145,7 +218,12 @@ fn escape(s: &str) -> String {
     s.escape_default().to_string()
 }
 
-fn emit_table(out: &mut String, ident: &str, rows: &[&Row<'_>]) -> Result<(), String> {
+fn emit_table(
+    out: &mut String,
+    ident: &str,
+    rows: &[&Row<'_>],
+    domains: &ApiDomains,
+) -> Result<(), String> {
     for (i, r) in rows.iter().enumerate() {
         if usize::try_from(r.number).ok() != Some(i + 1) {
             return Err(format!(
@@ -167,28 +245,31 @@ fn emit_table(out: &mut String, ident: &str, rows: &[&Row<'_>]) -> Result<(), St
             "" => "None",
             other => return Err(format!("{}: unknown stream column {other:?}", r.name)),
         };
+        let api = api_name(r.program, r.name);
         let _ = write!(
             out,
-            "    ProcInfo {{\n        number: {},\n        name: \"{}\",\n        api: \"{}\",\n        acl: \"{}\",\n        ro_ok: {},\n        stream: {stream},\n        high_priority: {},\n    }},\n",
+            "    ProcInfo {{\n        number: {},\n        name: \"{}\",\n        api: \"{}\",\n        acl: \"{}\",\n        ro_ok: {},\n        stream: {stream},\n        high_priority: {},\n        error_domain: ErrorDomain::{},\n    }},\n",
             r.number,
             escape(r.name),
-            escape(&api_name(r.program, r.name)),
+            escape(&api),
             escape(r.acl),
             r.ro_ok,
             r.high_priority,
+            domains.domain_of(&api),
         );
     }
     out.push_str("];\n");
     Ok(())
 }
 
-/// Produces the contents of `procedures_table.rs` from the TSV text.
-pub fn generate(tsv: &str) -> Result<String, String> {
+/// Produces the contents of `procedures_table.rs` from the TSV text and the error domains
+/// of libvirt's public functions.
+pub fn generate(tsv: &str, domains: &ApiDomains) -> Result<String, String> {
     let rows = parse(tsv)?;
     let mut out = String::from(
         "// @generated by `cargo run -p oxvirt-protocol --bin gen-procedures -- \
-         crates/protocol/tests/data/procedures.tsv`.\n// Do not edit by hand.\n\n\
-         use super::{ProcInfo, StreamDir};\n",
+         crates/protocol/tests/data/procedures.tsv LIBVIRT_SRC`.\n// Do not edit by hand.\n\n\
+         use super::{ProcInfo, StreamDir};\nuse oxvirt_error::ErrorDomain;\n",
     );
     for (program, ident) in [
         ("remote", "REMOTE_PROCS"),
@@ -202,7 +283,7 @@ pub fn generate(tsv: &str) -> Result<String, String> {
         if selected.is_empty() {
             return Err(format!("no procedures for program {program}"));
         }
-        emit_table(&mut out, ident, &selected)?;
+        emit_table(&mut out, ident, &selected, domains)?;
     }
     Ok(out)
 }
@@ -271,6 +352,26 @@ mod tests {
     #[test]
     fn test_generate_rejects_gap() {
         let tsv = "h\nremote\tx\t2\tREMOTE_PROC_X\tnone\t\t\tyes\n";
-        assert!(generate(tsv).is_err());
+        assert!(generate(tsv, &ApiDomains::default()).is_err());
+    }
+
+    #[test]
+    fn test_api_domains_scan_definitions_with_and_without_return_type() {
+        let src = "#define VIR_FROM_THIS VIR_FROM_DOMAIN_SNAPSHOT\n\
+                   /**\n * virDomainSnapshotNum:\n */\n\
+                   int\nvirDomainSnapshotNum(virDomainPtr domain)\n{\n    virDomainFoo(x);\n}\n\
+                   int virDomainSnapshotFoo(virDomainPtr domain,\n";
+        let mut d = ApiDomains::default();
+
+        d.scan(src).unwrap();
+
+        assert_eq!(
+            [
+                d.domain_of("virDomainSnapshotNum"),
+                d.domain_of("virDomainSnapshotFoo"),
+                d.domain_of("virDomainFoo")
+            ],
+            ["DomainSnapshot", "DomainSnapshot", "Rpc"]
+        );
     }
 }

@@ -2,9 +2,12 @@
 //! API whose name appears in libvirt's error messages, ACL annotation, and whether a
 //! read-only connection may call it.
 //!
-//! The tables live in `procedures_table.rs`, generated from
-//! `tests/data/procedures.tsv` (a copy of `shared/spec/rpc/procedures.tsv`) by `cargo run -p oxvirt-protocol --bin gen-procedures`.
+//! The tables live in `procedures_table.rs`, generated from `tests/data/procedures.tsv` (a
+//! copy of `shared/spec/rpc/procedures.tsv`) and libvirt's source (error domains) by
+//! `cargo run -p oxvirt-protocol --bin gen-procedures`.
 //! Lookups index the table directly (procedure numbers are contiguous from 1).
+
+use oxvirt_error::ErrorDomain;
 
 use crate::{ADMIN_PROGRAM, KEEPALIVE_PROGRAM, LXC_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};
 
@@ -38,6 +41,9 @@ pub struct ProcInfo {
     pub stream: Option<StreamDir>,
     /// Dispatched at high priority (may run while the normal workers are busy).
     pub high_priority: bool,
+    /// The error domain of a refusal or "not supported" for this call: that of the
+    /// libvirt source file defining the public function (`VIR_FROM_RPC` without one).
+    pub error_domain: ErrorDomain,
 }
 
 fn lookup(table: &'static [ProcInfo], n: i32) -> Option<&'static ProcInfo> {

@@ -1302,7 +1302,35 @@ macro_rules! remote_procedures {
                 }
             }
         }
+
+        /// One marker type per typed procedure, carrying its body types as a [`Procedure`],
+        /// so that a dispatcher row naming the procedure gets its types from here.
+        pub mod procs {
+            use super::*;
+            $(
+                #[doc = concat!("Procedure ", stringify!($num), " (`", stringify!($variant), "`).")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $variant;
+
+                impl Procedure for $variant {
+                    const PROC: RemoteProc = RemoteProc::$variant;
+                    type Args = $args;
+                    type Ret = $ret;
+                }
+            )+
+        }
     };
+}
+
+/// A typed procedure: its number and the types of its CALL and REPLY bodies (for a MESSAGE,
+/// `Args` is the event body).
+pub trait Procedure {
+    /// The procedure.
+    const PROC: RemoteProc;
+    /// The CALL body (`()` for `void`).
+    type Args: Encode + Decode + Send + 'static;
+    /// The REPLY body (`()` for `void`).
+    type Ret: Encode + Decode + Send + 'static;
 }
 
 fn reencode<T: Encode + Decode>(payload: &[u8]) -> Result<Vec<u8>, XdrError> {

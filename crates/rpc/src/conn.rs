@@ -11,7 +11,7 @@
 
 use crate::dispatch;
 use crate::frame::FrameReader;
-use oxvirt_core::{Connection, DriverRegistry};
+use oxvirt_core::{Connection, DriverRegistry, Identity};
 use oxvirt_protocol::{Header, KeepaliveProc, MessageType, encode_packet_raw};
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -72,8 +72,8 @@ pub enum Callback {
 /// Mutable per-connection state. Guarded by a std mutex that is never held across `.await`.
 #[derive(Default)]
 pub struct ClientState {
-    /// The driver connection after `CONNECT_OPEN`.
-    pub driver: Option<Arc<dyn Connection>>,
+    /// The drivers opened by `CONNECT_OPEN`.
+    pub driver: Option<Connection>,
     /// Read-only socket, or `VIR_CONNECT_RO` at open.
     pub readonly: bool,
     /// The client asked for keepalive (feature 10).
@@ -106,6 +106,8 @@ pub struct Client {
     pub id: u64,
     /// Shared server state.
     pub shared: Arc<Shared>,
+    /// Who is on the other end.
+    pub identity: Identity,
     /// Per-connection state.
     pub state: Mutex<ClientState>,
     /// The socket's write side.
@@ -215,6 +217,25 @@ pub enum Accepted {
     Tcp(tokio::net::TcpStream),
 }
 
+/// The peer's credentials (`SO_PEERCRED`) for unix sockets, the transport for all.
+fn peer_identity(stream: &Accepted) -> Identity {
+    match stream {
+        Accepted::Unix(s) => {
+            let cred = s.peer_cred().ok();
+            Identity {
+                uid: cred.map(|c| c.uid()),
+                gid: cred.map(|c| c.gid()),
+                pid: cred.and_then(|c| c.pid()),
+                transport: "unix",
+            }
+        }
+        Accepted::Tcp(_) => Identity {
+            transport: "tcp",
+            ..Identity::default()
+        },
+    }
+}
+
 /// Serves one client until it leaves, misbehaves, goes silent, or the server shuts down.
 pub async fn serve(
     stream: Accepted,
@@ -223,6 +244,7 @@ pub async fn serve(
     id: u64,
     shutdown: CancellationToken,
 ) {
+    let identity = peer_identity(&stream);
     let (rd, wr): (Box<dyn AsyncRead + Send + Unpin>, WriteHalf) = match stream {
         Accepted::Unix(s) => {
             let (r, w) = s.into_split();
@@ -238,6 +260,7 @@ pub async fn serve(
     let client = Arc::new(Client {
         id,
         shared,
+        identity,
         state: Mutex::new(ClientState {
             readonly,
             ..ClientState::default()

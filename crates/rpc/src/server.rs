@@ -6,7 +6,7 @@
 //! shutdown the listeners stop, connections are cancelled, and the socket files removed.
 
 use crate::conn::{self, Accepted, KeepaliveConfig, Shared};
-use oxvirt_core::DriverRegistry;
+use oxvirt_core::{DriverRegistry, StateContext, VirError};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -103,6 +103,13 @@ impl Server {
         })
     }
 
+    /// Runs the state drivers' `initialize` (load, reconnect, autostart). Called after the
+    /// sockets are ours (a second daemon is refused before it touches any state) and before
+    /// the first client is accepted.
+    pub async fn initialize_drivers(&self, cx: &StateContext) -> Result<(), VirError> {
+        self.shared.registry.initialize(cx).await
+    }
+
     /// The TCP address actually bound (useful with port 0).
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
         self.tcp.as_ref().and_then(|t| t.local_addr().ok())
@@ -151,6 +158,7 @@ impl Server {
         for p in [config.rw_socket(), config.ro_socket()] {
             let _ = std::fs::remove_file(p);
         }
+        shared.registry.shutdown().await;
         info!("server stopped");
     }
 }

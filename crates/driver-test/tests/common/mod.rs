@@ -1,11 +1,13 @@
 //! Helpers shared by the test binaries: a fresh driver per test, seen through the
-//! `Connection` trait exactly as the RPC layer sees it.
+//! [`Connection`] its `open` returns, exactly as the RPC layer sees it.
 
 #![allow(dead_code)]
 
-use oxvirt_core::{Connection, DomainRef, DriverFactory, Event, ParsedUri};
+use oxvirt_core::{
+    CallContext, ConnectDriver, Connection, DomainRef, Event, HypervisorDriver, NetworkDriver,
+    ParsedUri,
+};
 use oxvirt_driver_test::TestDriverFactory;
-use std::sync::Arc;
 use tokio::sync::broadcast::Receiver;
 
 /// A domain with one NIC on `default`, no UUID (one is generated).
@@ -34,24 +36,46 @@ pub const VT1_UUID_XML: &str = "<domain type='test'>
   </devices>
 </domain>";
 
+/// One opened connection: its hypervisor driver through `Deref`, its network driver
+/// through [`TestConn::net`].
+pub struct TestConn(Connection);
+
+impl std::ops::Deref for TestConn {
+    type Target = dyn HypervisorDriver;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0.hypervisor
+    }
+}
+
+impl TestConn {
+    /// The network driver the connection opened.
+    pub fn net(&self) -> &dyn NetworkDriver {
+        self.0
+            .network
+            .as_deref()
+            .expect("test:///default serves networks")
+    }
+}
+
 /// A new driver and one connection to `test:///default`.
-pub fn connect() -> (TestDriverFactory, Arc<dyn Connection>) {
+pub fn connect() -> (TestDriverFactory, TestConn) {
     let factory = TestDriverFactory::new();
     let conn = open(&factory);
     (factory, conn)
 }
 
 /// Another connection through the same factory.
-pub fn open(factory: &TestDriverFactory) -> Arc<dyn Connection> {
+pub fn open(factory: &TestDriverFactory) -> TestConn {
     let uri = ParsedUri::parse("test:///default").expect("valid URI");
-    match factory.open(&uri, 0) {
-        Ok(c) => c,
+    match factory.open(&uri, 0, &CallContext::default()) {
+        Ok(c) => TestConn(c),
         Err(e) => panic!("open failed: {e}"),
     }
 }
 
 /// Defines [`VT1_XML`].
-pub async fn define_vt1(conn: &Arc<dyn Connection>) -> DomainRef {
+pub async fn define_vt1(conn: &TestConn) -> DomainRef {
     conn.domain_define_xml(VT1_XML, 0)
         .await
         .expect("define succeeds")
