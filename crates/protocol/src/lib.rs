@@ -22,6 +22,8 @@
 //! is [`remote::DomainLookupByNameArgs`], acronyms as words (`Xml`, `Uuid`, `Uri`, `Id`).
 
 mod error;
+/// Wire types and procedure tables generated from libvirt's `.x` files (`oxvirt-protocol-gen`).
+pub mod generated;
 mod handles;
 mod header;
 pub mod oxvirt;
