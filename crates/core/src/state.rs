@@ -38,12 +38,21 @@ pub enum StateReason {
     RunningUnpaused,
     /// `VIR_DOMAIN_PAUSED_USER`
     PausedUser,
+    /// `VIR_DOMAIN_PAUSED_STARTING_UP`: the process runs, the post-launch work has not
+    /// finished (vCPUs not started yet).
+    PausedStartingUp,
+    /// `VIR_DOMAIN_SHUTDOWN_UNKNOWN`: the guest powered off, the process is not gone yet.
+    ShutdownUnknown,
     /// `VIR_DOMAIN_SHUTOFF_UNKNOWN`: never started.
     ShutoffUnknown,
     /// `VIR_DOMAIN_SHUTOFF_SHUTDOWN`
     ShutoffShutdown,
     /// `VIR_DOMAIN_SHUTOFF_DESTROYED`
     ShutoffDestroyed,
+    /// `VIR_DOMAIN_SHUTOFF_CRASHED`: the process went away without a guest shutdown.
+    ShutoffCrashed,
+    /// `VIR_DOMAIN_SHUTOFF_FAILED`: the start failed.
+    ShutoffFailed,
 }
 
 impl StateReason {
@@ -54,10 +63,62 @@ impl StateReason {
             | StateReason::RunningBooted
             | StateReason::RunningRestarted
             | StateReason::RunningUnpaused => DomainState::Running,
-            StateReason::PausedUser => DomainState::Paused,
+            StateReason::PausedUser | StateReason::PausedStartingUp => DomainState::Paused,
+            StateReason::ShutdownUnknown => DomainState::Shutdown,
             StateReason::ShutoffUnknown
             | StateReason::ShutoffShutdown
-            | StateReason::ShutoffDestroyed => DomainState::Shutoff,
+            | StateReason::ShutoffDestroyed
+            | StateReason::ShutoffCrashed
+            | StateReason::ShutoffFailed => DomainState::Shutoff,
+        }
+    }
+
+    /// libvirt's name of the reason (`virDomain*ReasonTypeToString`), as status files
+    /// store it next to the state's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateReason::RunningUnknown
+            | StateReason::ShutoffUnknown
+            | StateReason::ShutdownUnknown => "unknown",
+            StateReason::RunningBooted | StateReason::RunningRestarted => "booted",
+            StateReason::RunningUnpaused => "unpaused",
+            StateReason::PausedUser => "user",
+            StateReason::PausedStartingUp => "starting up",
+            StateReason::ShutoffShutdown => "shutdown",
+            StateReason::ShutoffDestroyed => "destroyed",
+            StateReason::ShutoffCrashed => "crashed",
+            StateReason::ShutoffFailed => "failed",
+        }
+    }
+
+    /// The reason a status file names (`state='paused' reason='user'`), if we model it.
+    pub fn from_names(state: &str, reason: &str) -> Option<StateReason> {
+        [
+            StateReason::RunningUnknown,
+            StateReason::RunningBooted,
+            StateReason::RunningUnpaused,
+            StateReason::PausedUser,
+            StateReason::PausedStartingUp,
+            StateReason::ShutdownUnknown,
+            StateReason::ShutoffUnknown,
+            StateReason::ShutoffShutdown,
+            StateReason::ShutoffDestroyed,
+            StateReason::ShutoffCrashed,
+            StateReason::ShutoffFailed,
+        ]
+        .into_iter()
+        .find(|r| r.state().name() == state && r.name() == reason)
+    }
+
+    /// A move from this reason to `to`: the state table of [`DomainState::transition`],
+    /// plus the end of a start, which only a domain still starting up may make.
+    pub fn transition(self, to: StateReason) -> Result<StateReason, TransitionError> {
+        match (self, to) {
+            (
+                StateReason::PausedStartingUp,
+                StateReason::RunningBooted | StateReason::PausedUser,
+            ) => Ok(to),
+            _ => self.state().transition(to),
         }
     }
 
@@ -68,9 +129,13 @@ impl StateReason {
             StateReason::RunningBooted | StateReason::RunningRestarted => 1,
             StateReason::RunningUnpaused => 5,
             StateReason::PausedUser => 1,
+            StateReason::PausedStartingUp => 11,
+            StateReason::ShutdownUnknown => 0,
             StateReason::ShutoffUnknown => 0,
             StateReason::ShutoffShutdown => 1,
             StateReason::ShutoffDestroyed => 2,
+            StateReason::ShutoffCrashed => 3,
+            StateReason::ShutoffFailed => 6,
         }
     }
 }
@@ -106,6 +171,20 @@ impl DomainState {
         self as i32
     }
 
+    /// libvirt's name of the state (`virDomainStateTypeToString`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DomainState::NoState => "nostate",
+            DomainState::Running => "running",
+            DomainState::Blocked => "blocked",
+            DomainState::Paused => "paused",
+            DomainState::Shutdown => "shutdown",
+            DomainState::Shutoff => "shutoff",
+            DomainState::Crashed => "crashed",
+            DomainState::PmSuspended => "pmsuspended",
+        }
+    }
+
     /// Whether a domain in this state has a running hypervisor process.
     pub fn is_active(self) -> bool {
         !matches!(self, DomainState::Shutoff | DomainState::NoState)
@@ -117,8 +196,20 @@ impl DomainState {
         use DomainState as S;
         use StateReason as R;
         match (self, to) {
-            (S::Shutoff | S::NoState, R::RunningBooted | R::RunningUnknown) => Ok(to),
-            (_, R::RunningBooted | R::RunningUnknown) => Err(TransitionError::AlreadyRunning),
+            (
+                S::Shutoff | S::NoState,
+                R::RunningBooted | R::RunningUnknown | R::PausedStartingUp,
+            ) => Ok(to),
+            (_, R::RunningBooted | R::RunningUnknown | R::PausedStartingUp) => {
+                Err(TransitionError::AlreadyRunning)
+            }
+            (
+                S::Running | S::Blocked | S::Paused | S::Shutdown | S::PmSuspended,
+                R::ShutdownUnknown,
+            ) => Ok(to),
+            (S::Shutoff | S::NoState | S::Crashed, R::ShutdownUnknown) => {
+                Err(TransitionError::NotRunning)
+            }
             (
                 S::Running | S::Blocked | S::Paused | S::Shutdown | S::Crashed | S::PmSuspended,
                 R::RunningRestarted,
@@ -131,11 +222,19 @@ impl DomainState {
             (_, R::PausedUser) => Err(TransitionError::NotRunning),
             (
                 S::Running | S::Blocked | S::Paused | S::Shutdown | S::Crashed | S::PmSuspended,
-                R::ShutoffShutdown | R::ShutoffDestroyed | R::ShutoffUnknown,
+                R::ShutoffShutdown
+                | R::ShutoffDestroyed
+                | R::ShutoffUnknown
+                | R::ShutoffCrashed
+                | R::ShutoffFailed,
             ) => Ok(to),
             (
                 S::Shutoff | S::NoState,
-                R::ShutoffShutdown | R::ShutoffDestroyed | R::ShutoffUnknown,
+                R::ShutoffShutdown
+                | R::ShutoffDestroyed
+                | R::ShutoffUnknown
+                | R::ShutoffCrashed
+                | R::ShutoffFailed,
             ) => Err(TransitionError::NotRunning),
         }
     }
@@ -167,6 +266,25 @@ mod tests {
     fn test_transition_restart_of_shutoff_domain_is_refused() {
         let r = DomainState::Shutoff.transition(StateReason::RunningRestarted);
         assert_eq!(r, Err(TransitionError::NotRunning));
+    }
+
+    #[test]
+    fn test_reason_transition_end_of_start_only_from_starting_up() {
+        let ok = StateReason::PausedStartingUp.transition(StateReason::RunningBooted);
+        let refused = StateReason::PausedUser.transition(StateReason::RunningBooted);
+        assert_eq!(
+            (ok, refused),
+            (
+                Ok(StateReason::RunningBooted),
+                Err(TransitionError::AlreadyRunning)
+            )
+        );
+    }
+
+    #[test]
+    fn test_reason_from_names_round_trips_status_file_names() {
+        let r = StateReason::from_names("paused", "starting up");
+        assert_eq!(r, Some(StateReason::PausedStartingUp));
     }
 
     #[test]

@@ -112,6 +112,49 @@ pub mod list_flags {
     pub const NO_CHECKPOINT: u32 = 1 << 15;
 }
 
+/// What the filters of `virConnectListAllDomains` look at, for one domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListFacts {
+    /// The domain's state.
+    pub state: DomainState,
+    /// It has a persistent definition.
+    pub persistent: bool,
+    /// It has a managed save image.
+    pub managed_save: bool,
+    /// It starts with the daemon.
+    pub autostart: bool,
+    /// It has snapshots.
+    pub has_snapshot: bool,
+    /// It has checkpoints.
+    pub has_checkpoint: bool,
+}
+
+impl ListFacts {
+    /// Whether the domain passes every filter `flags` ([`list_flags`]) sets: each pair of
+    /// opposite bits filters only when one of them is given.
+    pub fn matches(&self, flags: u32) -> bool {
+        use list_flags as F;
+        let pick = |yes: u32, no: u32, value: bool| {
+            flags & (yes | no) == 0 || (flags & yes != 0 && value) || (flags & no != 0 && !value)
+        };
+        let state_filter = F::RUNNING | F::PAUSED | F::SHUTOFF | F::OTHER;
+        let state_ok = flags & state_filter == 0
+            || match self.state {
+                DomainState::Running => flags & F::RUNNING != 0,
+                DomainState::Paused => flags & F::PAUSED != 0,
+                DomainState::Shutoff => flags & F::SHUTOFF != 0,
+                _ => flags & F::OTHER != 0,
+            };
+        pick(F::ACTIVE, F::INACTIVE, self.state.is_active())
+            && pick(F::PERSISTENT, F::TRANSIENT, self.persistent)
+            && state_ok
+            && pick(F::MANAGEDSAVE, F::NO_MANAGEDSAVE, self.managed_save)
+            && pick(F::AUTOSTART, F::NO_AUTOSTART, self.autostart)
+            && pick(F::HAS_SNAPSHOT, F::NO_SNAPSHOT, self.has_snapshot)
+            && pick(F::HAS_CHECKPOINT, F::NO_CHECKPOINT, self.has_checkpoint)
+    }
+}
+
 /// Bits of `virConnectListAllNetworksFlags`.
 pub mod net_list_flags {
     /// `VIR_CONNECT_LIST_NETWORKS_INACTIVE`

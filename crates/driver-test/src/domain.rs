@@ -14,8 +14,8 @@ use oxvirt_conf::domain::util::format_uuid;
 use oxvirt_core::event::lifecycle;
 use oxvirt_core::state::TransitionError;
 use oxvirt_core::{
-    DomainInfo, DomainRef, DomainState, DriverResult, ErrorDomain, Event, SecurityLabel,
-    StateReason, VirError, list_flags, xml_flags,
+    DomainInfo, DomainRef, DomainState, DriverResult, ErrorDomain, Event, ListFacts, SecurityLabel,
+    StateReason, VirError, xml_flags,
 };
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -118,26 +118,16 @@ impl DomainObj {
 
     /// `virDomainObjMatchFilter`.
     fn matches(&self, flags: u32) -> bool {
-        use list_flags as F;
-        let pick = |yes: u32, no: u32, value: bool| {
-            flags & (yes | no) == 0 || (flags & yes != 0 && value) || (flags & no != 0 && !value)
-        };
-        let state_filter = F::RUNNING | F::PAUSED | F::SHUTOFF | F::OTHER;
-        let state_ok = flags & state_filter == 0
-            || match self.state {
-                DomainState::Running => flags & F::RUNNING != 0,
-                DomainState::Paused => flags & F::PAUSED != 0,
-                DomainState::Shutoff => flags & F::SHUTOFF != 0,
-                _ => flags & F::OTHER != 0,
-            };
         // The test driver's domains never have snapshots or checkpoints.
-        pick(F::ACTIVE, F::INACTIVE, self.is_active())
-            && pick(F::PERSISTENT, F::TRANSIENT, self.persistent)
-            && state_ok
-            && pick(F::MANAGEDSAVE, F::NO_MANAGEDSAVE, self.has_managed_save)
-            && pick(F::AUTOSTART, F::NO_AUTOSTART, self.autostart)
-            && pick(F::HAS_SNAPSHOT, F::NO_SNAPSHOT, false)
-            && pick(F::HAS_CHECKPOINT, F::NO_CHECKPOINT, false)
+        ListFacts {
+            state: self.state,
+            persistent: self.persistent,
+            managed_save: self.has_managed_save,
+            autostart: self.autostart,
+            has_snapshot: false,
+            has_checkpoint: false,
+        }
+        .matches(flags)
     }
 }
 

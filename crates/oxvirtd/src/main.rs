@@ -1,5 +1,6 @@
 //! `oxvirtd`: configuration, sockets, signals, logging — and nothing else. The work is
-//! done by `oxvirt-rpc` (protocol) and the drivers (`oxvirt-driver-test`).
+//! done by `oxvirt-rpc` (protocol) and the drivers (`oxvirt-driver-test`, and as root
+//! `oxvirt-qemu` for `qemu:///system`).
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -65,8 +66,16 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| default_runtime_dir(args.root.as_ref()));
 
+    let privileged = nix::unistd::geteuid().is_root();
     let mut registry = DriverRegistry::new();
     registry.register(Arc::new(oxvirt_driver_test::TestDriverFactory::new()));
+    // qemu:///system needs root; qemu:///session (a user's own VMs) is not served yet.
+    if privileged {
+        let layout = oxvirt_store::Layout::new(true, args.root.as_deref()).driver("qemu");
+        let qemu = oxvirt_qemu::QemuDriver::new(layout, true);
+        registry.register(Arc::new(qemu.clone()));
+        registry.register_state(Arc::new(qemu));
+    }
 
     let config = ServerConfig {
         runtime_dir: runtime_dir.clone(),
@@ -81,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot start on {}", runtime_dir.display()))?;
     let state = StateContext {
-        privileged: nix::unistd::Uid::effective().is_root(),
+        privileged,
         root: args.root.clone(),
     };
     server

@@ -8,4 +8,12 @@
 //! Capability probing, process launch, the QMP monitor and the driver proper come as
 //! further modules (`caps`, `process`, `monitor`, `driver`).
 
+pub mod caps;
 pub mod command;
+mod domain;
+mod driver;
+pub mod process;
+pub mod status;
+mod sys;
+
+pub use driver::QemuDriver;

@@ -256,11 +256,43 @@ impl DomainDef {
         Self::parse_with(root, ctx, qemu::Defaults::Plain)
     }
 
+    /// Parses domain XML text with the QEMU driver's defaults for the emulator `facts`
+    /// describe (the driver's post-parse hook, fed by the capabilities it probed).
+    pub fn parse_str_qemu(
+        xml: &str,
+        ctx: &mut ParseCtx<'_>,
+        facts: &qemu::QemuFacts,
+    ) -> Result<DomainDef, ConfError> {
+        let doc = oxvirt_xml::parse_document(xml)
+            .map_err(|e| ConfError::from(e).in_document("domain_definition", xml))?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "domain" {
+            return Err(ConfError::XmlError(format!(
+                "expecting root element of 'domain', not '{}'",
+                root.tag_name().name()
+            )));
+        }
+        DomainDef::parse_inner(root, ctx, Some(facts))
+    }
+
     /// Parses a `<domain>` element and fills the post-parse defaults of `defaults`' driver.
     pub fn parse_with(
         root: Node<'_, '_>,
         ctx: &mut ParseCtx<'_>,
         defaults: qemu::Defaults,
+    ) -> Result<DomainDef, ConfError> {
+        match defaults {
+            qemu::Defaults::Plain => Self::parse_inner(root, ctx, None),
+            qemu::Defaults::Qemu => {
+                Self::parse_inner(root, ctx, Some(&qemu::QemuFacts::recorded()))
+            }
+        }
+    }
+
+    fn parse_inner(
+        root: Node<'_, '_>,
+        ctx: &mut ParseCtx<'_>,
+        qemu_facts: Option<&qemu::QemuFacts>,
     ) -> Result<DomainDef, ConfError> {
         let virt_type = root.attribute("type").unwrap_or_default().to_owned();
         let id = if ctx.live {
@@ -470,11 +502,11 @@ impl DomainDef {
             namespaced,
         };
         def.post_parse()?;
-        if defaults == qemu::Defaults::Qemu {
+        if let Some(facts) = qemu_facts {
             // libvirt runs the driver's callbacks between its own steps; the arch default
             // above is the only common step they depend on, and the implicit devices
             // come after them.
-            qemu::domain_defaults(&mut def)?;
+            qemu::domain_defaults(&mut def, facts)?;
             qemu::device_defaults(&mut def);
             def.devices.add_implicit_disk_controllers();
             qemu::implicit_chardevs(&mut def);

@@ -38,12 +38,34 @@ pub enum Defaults {
     Qemu,
 }
 
-/// The emulator binary of the recorded capabilities.
-const EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
-/// The default machine type of the recorded capabilities.
-const DEFAULT_MACHINE: &str = "pc-i440fx-8.0";
-/// The default CPU model of every PC machine type in the recorded capabilities.
-const DEFAULT_CPU: &str = "qemu64";
+/// What the QEMU driver's defaults take from the capabilities of the emulator: the QEMU
+/// driver fills it from the binary it probed ([`Defaults::Qemu`] uses libvirt's recorded
+/// QEMU 8.0.0 capabilities, [`QemuFacts::recorded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QemuFacts {
+    /// The emulator a definition without `<emulator>` gets.
+    pub emulator: String,
+    /// The machine type a definition without one gets (canonical name).
+    pub default_machine: String,
+    /// `(alias, canonical)` pairs: an alias in a definition becomes the canonical name,
+    /// as libvirt's define stores `pc-i440fx-7.2` for `pc`. Empty: aliases stay as written.
+    pub machine_aliases: Vec<(String, String)>,
+    /// The default CPU model of PC machine types.
+    pub default_cpu: String,
+}
+
+impl QemuFacts {
+    /// libvirt's recorded QEMU 8.0.0 x86_64 capabilities (`x86_64-latest` tests), whose
+    /// expected files keep machine aliases as written.
+    pub fn recorded() -> Self {
+        Self {
+            emulator: "/usr/bin/qemu-system-x86_64".into(),
+            default_machine: "pc-i440fx-8.0".into(),
+            machine_aliases: Vec::new(),
+            default_cpu: "qemu64".into(),
+        }
+    }
+}
 
 fn kind(name: &str) -> usize {
     DEVICE_ORDER
@@ -125,12 +147,17 @@ impl DomainDef {
 }
 
 /// Step 1: the QEMU driver's domain post-parse callback.
-pub fn domain_defaults(def: &mut DomainDef) -> Result<(), ConfError> {
+pub fn domain_defaults(def: &mut DomainDef, facts: &QemuFacts) -> Result<(), ConfError> {
     if def.devices.emulator.is_none() {
-        def.devices.emulator = Some(EMULATOR.into());
+        def.devices.emulator = Some(facts.emulator.clone());
     }
-    if def.os.machine.is_none() {
-        def.os.machine = Some(DEFAULT_MACHINE.into());
+    match def.os.machine.as_deref() {
+        None => def.os.machine = Some(facts.default_machine.clone()),
+        Some(m) => {
+            if let Some((_, canonical)) = facts.machine_aliases.iter().find(|(a, _)| a == m) {
+                def.os.machine = Some(canonical.clone());
+            }
+        }
     }
     // Implicit PS/2 devices of every x86 PC.
     if def.is_x86() {
@@ -217,11 +244,11 @@ pub fn domain_defaults(def: &mut DomainDef) -> Result<(), ConfError> {
                 .push_raw(RawElement::new("audio", &[("id", "1"), ("type", b)]));
         }
     }
-    set_default_cpu(def);
+    set_default_cpu(def, &facts.default_cpu);
     Ok(())
 }
 
-fn set_default_cpu(def: &mut DomainDef) {
+fn set_default_cpu(def: &mut DomainDef, default_cpu: &str) {
     if !def.is_x86() {
         return;
     }
@@ -255,7 +282,7 @@ fn set_default_cpu(def: &mut DomainDef) {
     cpu.children
         .retain(|c| !matches!(c, RawNode::Text(t) if oxvirt_xml::read::is_blank(t)));
     let mut model = RawElement::new("model", &[("fallback", "forbid")]);
-    model.children.push(RawNode::Text(DEFAULT_CPU.into()));
+    model.children.push(RawNode::Text(default_cpu.into()));
     cpu.children.insert(0, RawNode::Element(model));
 }
 

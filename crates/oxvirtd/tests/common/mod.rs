@@ -24,14 +24,7 @@ impl Daemon {
     /// Like [`Daemon::start`] with extra arguments.
     pub fn start_with(extra: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
-        let child = Command::new(env!("CARGO_BIN_EXE_oxvirtd"))
-            .arg("--runtime-dir")
-            .arg(dir.path())
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn oxvirtd");
+        let child = spawn_daemon(dir.path(), extra);
         let d = Daemon {
             child,
             dir,
@@ -41,15 +34,33 @@ impl Daemon {
                 .and_then(|i| extra.get(i + 1))
                 .map(|s| s.to_string()),
         };
+        d.wait_for_sockets();
+        d
+    }
+
+    fn wait_for_sockets(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !(d.socket().exists() && d.ro_socket().exists()) {
+        while !(self.socket().exists() && self.ro_socket().exists()) {
             assert!(
                 Instant::now() < deadline,
                 "oxvirtd did not create its sockets"
             );
             std::thread::sleep(Duration::from_millis(10));
         }
-        d
+    }
+
+    /// Kills the daemon with SIGKILL (no cleanup at all, as a crash) and starts a new one on
+    /// the same directories.
+    pub fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_daemon(self.dir.path(), &[]);
+        self.wait_for_sockets();
+    }
+
+    /// The `--root` directory of the daemon's drivers.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
     }
 
     /// The read-write socket.
@@ -113,6 +124,22 @@ impl Drop for Daemon {
 }
 
 pub use oxvirt_testutil::{skip, which};
+
+/// `oxvirtd --runtime-dir DIR --root DIR/root EXTRA…`.
+fn spawn_daemon(dir: &Path, extra: &[&str]) -> Child {
+    // --root keeps every driver directory (QEMU's configs, status files, lock) in the
+    // test's own directory, so daemons of parallel tests never share state.
+    Command::new(env!("CARGO_BIN_EXE_oxvirtd"))
+        .arg("--runtime-dir")
+        .arg(dir)
+        .arg("--root")
+        .arg(dir.join("root"))
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn oxvirtd")
+}
 
 /// Stock virsh, or a skip.
 pub fn virsh() -> Option<PathBuf> {

@@ -1,0 +1,285 @@
+//! `qemu:///system` through stock virsh: real QEMU processes, libvirt's define-time
+//! defaults, the lifecycle, and reconnecting after the daemon was killed.
+//!
+//! Needs root (qemu:///system), `qemu-system-x86_64` and virsh; uses KVM when `/dev/kvm`
+//! opens, TCG otherwise. Every daemon keeps its files under its own `--root`; a guard kills
+//! any QEMU a failing test leaves behind.
+
+mod common;
+
+use common::{Daemon, run_virsh, skip, virsh};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+
+/// What the test needs, or a skip.
+fn setup() -> Option<PathBuf> {
+    if !nix::unistd::geteuid().is_root() {
+        skip("qemu:///system needs root");
+        return None;
+    }
+    if !Path::new(QEMU).exists() {
+        skip("qemu-system-x86_64 not installed (apt-get install qemu-system-x86)");
+        return None;
+    }
+    virsh()
+}
+
+/// `kvm` when /dev/kvm works here, else `qemu` (TCG).
+fn virt_type() -> &'static str {
+    let kvm = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok();
+    if kvm { "kvm" } else { "qemu" }
+}
+
+fn qd_min(name: &str) -> String {
+    format!(
+        "<domain type='{}'>
+  <name>{name}</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+  </os>
+  <features>
+    <acpi/>
+  </features>
+</domain>
+",
+        virt_type()
+    )
+}
+
+fn uri(d: &Daemon) -> String {
+    format!("qemu+unix:///system?socket={}", d.socket().display())
+}
+
+/// Kills every QEMU the daemon's status files name when the test ends, passed or not.
+struct QemuGuard(PathBuf);
+
+/// The pids of the status files under a daemon's `--root`, by domain name.
+fn pids(root: &Path) -> Vec<i32> {
+    let dir = root.join("run/oxvirt/qemu");
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut files: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| {
+            let rest = t.split_once(" pid='")?.1;
+            rest.split_once('\'')?.0.parse().ok()
+        })
+        .collect()
+}
+
+impl Drop for QemuGuard {
+    fn drop(&mut self) {
+        for pid in pids(&self.0) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+fn virsh_ok(virsh: &Path, uri: &str, args: &[&str]) -> String {
+    let o = run_virsh(virsh, uri, args);
+    assert_eq!(o.status, 0, "virsh {args:?}: {o:?}");
+    o.stdout
+}
+
+/// Polls `domstate --reason` until it prints `want` (a stop completes asynchronously).
+fn wait_state(virsh: &Path, uri: &str, dom: &str, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = virsh_ok(virsh, uri, &["domstate", dom, "--reason"]);
+        if got.trim() == want || Instant::now() > deadline {
+            return got.trim().to_owned();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether a process exists (it is not ours: the daemon reaps its children, so a gone
+/// QEMU has no /proc entry left behind).
+fn process_exists(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn mask_uuid(xml: &str) -> String {
+    xml.lines()
+        .map(|l| {
+            if l.trim_start().starts_with("<uuid>") {
+                "  <uuid>MASKED</uuid>"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn test_qemu_define_dumpxml_inactive_matches_libvirt_defaults() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let file = d.root().join("qd-min.xml");
+    std::fs::create_dir_all(d.root()).unwrap();
+    std::fs::write(&file, qd_min("qd-min")).unwrap();
+    let expected = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../qemu/tests/data/domains/qd-min.defined.xml"),
+    )
+    .unwrap()
+    .replace(
+        "<domain type='kvm'>",
+        &format!("<domain type='{}'>", virt_type()),
+    );
+
+    let define = run_virsh(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+    let dumped = virsh_ok(&virsh, &uri(&d), &["dumpxml", "qd-min", "--inactive"]);
+
+    assert_eq!(
+        (define.status, define.stdout.trim().to_owned()),
+        (
+            0,
+            format!("Domain 'qd-min' defined from {}", file.display())
+        )
+    );
+    assert_eq!(mask_uuid(dumped.trim_end()), mask_uuid(expected.trim_end()));
+}
+
+#[test]
+fn test_qemu_lifecycle_start_suspend_resume_destroy_undefine() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let u = uri(&d);
+    std::fs::create_dir_all(d.root()).unwrap();
+    let file = d.root().join("vm.xml");
+    std::fs::write(&file, qd_min("vm1")).unwrap();
+    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+
+    let started = virsh_ok(&virsh, &u, &["start", "vm1"]);
+    let booted = wait_state(&virsh, &u, "vm1", "running (booted)");
+    let pid = pids(&d.root());
+    let list = virsh_ok(&virsh, &u, &["list", "--all"]);
+    virsh_ok(&virsh, &u, &["suspend", "vm1"]);
+    let paused = wait_state(&virsh, &u, "vm1", "paused (user)");
+    virsh_ok(&virsh, &u, &["resume", "vm1"]);
+    let resumed = wait_state(&virsh, &u, "vm1", "running (unpaused)");
+    let destroyed = virsh_ok(&virsh, &u, &["destroy", "vm1"]);
+    let shutoff = wait_state(&virsh, &u, "vm1", "shut off (destroyed)");
+    let undefined = virsh_ok(&virsh, &u, &["undefine", "vm1"]);
+    let gone = run_virsh(&virsh, &u, &["domstate", "vm1"]);
+
+    assert_eq!(started.trim(), "Domain 'vm1' started");
+    assert_eq!(
+        (booted, paused, resumed, shutoff),
+        (
+            "running (booted)".to_owned(),
+            "paused (user)".to_owned(),
+            "running (unpaused)".to_owned(),
+            "shut off (destroyed)".to_owned()
+        )
+    );
+    assert!(list.contains(" vm1 ") && list.contains("running"), "{list}");
+    assert_eq!(destroyed.trim(), "Domain 'vm1' destroyed");
+    assert_eq!(undefined.trim(), "Domain 'vm1' has been undefined");
+    assert_eq!(pid.len(), 1);
+    assert!(!process_exists(pid[0]), "QEMU {} still there", pid[0]);
+    assert_eq!(
+        (gone.status, gone.stderr.as_str()),
+        (1, "error: failed to get domain 'vm1'\n")
+    );
+}
+
+#[test]
+fn test_qemu_start_with_missing_disk_reports_qemu_error_and_leaves_nothing() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let u = uri(&d);
+    std::fs::create_dir_all(d.root()).unwrap();
+    let file = d.root().join("bad.xml");
+    let xml = qd_min("bad").replace(
+        "</features>",
+        "</features>\n  <devices>\n    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw'/>\n      <source file='/nonexistent/disk.img'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>",
+    );
+    std::fs::write(&file, xml).unwrap();
+    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+
+    let start = run_virsh(&virsh, &u, &["start", "bad"]);
+    let state = virsh_ok(&virsh, &u, &["domstate", "bad", "--reason"]);
+
+    assert_eq!(start.status, 1);
+    assert!(
+        start.stderr.contains("error: Failed to start domain 'bad'")
+            && start.stderr.contains("/nonexistent/disk.img"),
+        "{start:?}"
+    );
+    assert_eq!(state.trim(), "shut off (failed)");
+    assert!(pids(&d.root()).is_empty());
+    let lib = d.root().join("var/lib/oxvirt/qemu");
+    let leftovers: Vec<_> = std::fs::read_dir(&lib).unwrap().flatten().collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn test_qemu_daemon_killed_restart_reconnects_and_crash_is_reported() {
+    let Some(virsh) = setup() else { return };
+    let mut d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    std::fs::create_dir_all(d.root()).unwrap();
+    for name in ["r1", "r2"] {
+        let file = d.root().join(format!("{name}.xml"));
+        std::fs::write(&file, qd_min(name)).unwrap();
+        virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+        virsh_ok(&virsh, &uri(&d), &["start", name]);
+    }
+    virsh_ok(&virsh, &uri(&d), &["suspend", "r2"]);
+    let pids_before = pids(&d.root());
+
+    d.crash_and_restart();
+    let u = uri(&d);
+    let r1 = virsh_ok(&virsh, &u, &["domstate", "r1", "--reason"]);
+    let r2 = virsh_ok(&virsh, &u, &["domstate", "r2", "--reason"]);
+    let pids_after = pids(&d.root());
+    virsh_ok(&virsh, &u, &["resume", "r2"]);
+    let r2_resumed = wait_state(&virsh, &u, "r2", "running (unpaused)");
+    // QEMU dies behind the daemon's back.
+    let r1_pid = pids_after[0];
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(r1_pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    let crashed = wait_state(&virsh, &u, "r1", "shut off (crashed)");
+    virsh_ok(&virsh, &u, &["destroy", "r2"]);
+
+    assert_eq!(
+        (r1.trim(), r2.trim(), r2_resumed.as_str(), crashed.as_str()),
+        (
+            "running (booted)",
+            "paused (user)",
+            "running (unpaused)",
+            "shut off (crashed)"
+        )
+    );
+    let mut a = pids_before.clone();
+    let mut b = pids_after.clone();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b, "the same QEMUs after the restart");
+}
