@@ -283,3 +283,138 @@ fn test_qemu_daemon_killed_restart_reconnects_and_crash_is_reported() {
     b.sort_unstable();
     assert_eq!(a, b, "the same QEMUs after the restart");
 }
+
+/// Builds the ACPI guest of the QEMU spec (powers off on the power button) into `dir`.
+fn acpi_guest(dir: &Path) -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/guest");
+    let out = dir.join("acpiguest.elf");
+    let built = std::process::Command::new("gcc")
+        .args([
+            "-m32",
+            "-nostdlib",
+            "-static",
+            "-Wl,-T,link.ld",
+            "-Wl,--build-id=none",
+            "-o",
+        ])
+        .arg(&out)
+        .arg("acpiguest.S")
+        .current_dir(&src)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        skip("cannot build the ACPI guest (gcc -m32)");
+        return None;
+    }
+    Some(out)
+}
+
+/// `virsh event --all --loop` on its own connection, stopped (and its output returned)
+/// by [`EventWatcher::finish`].
+struct EventWatcher(std::process::Child);
+
+impl EventWatcher {
+    fn start(virsh: &Path, uri: &str) -> EventWatcher {
+        let child = std::process::Command::new(virsh)
+            .args(["-c", uri, "event", "--all", "--loop"])
+            .env("LC_ALL", "C")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("virsh event");
+        // virsh registers its callbacks right after connecting.
+        std::thread::sleep(Duration::from_millis(300));
+        EventWatcher(child)
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = self.0.kill();
+        let out = self.0.wait_with_output().expect("virsh event output");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The acceptance sequence on a guest that cooperates (TCG: this guest needs interrupts
+/// off and busy-polls, which nested KVM here does not run): define, start, suspend,
+/// resume, reboot, ACPI shutdown, start, destroy, undefine, as `virsh event` prints them.
+#[test]
+fn test_qemu_events_follow_libvirt_sequence_with_acpi_guest() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let u = uri(&d);
+    std::fs::create_dir_all(d.root()).unwrap();
+    let Some(kernel) = acpi_guest(&d.root()) else {
+        return;
+    };
+    let xml = format!(
+        "<domain type='qemu'>
+  <name>life</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{}</kernel>
+  </os>
+  <features>
+    <acpi/>
+  </features>
+</domain>
+",
+        kernel.display()
+    );
+    let file = d.root().join("life.xml");
+    std::fs::write(&file, xml).unwrap();
+    let events = EventWatcher::start(&virsh, &u);
+
+    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+    virsh_ok(&virsh, &u, &["start", "life"]);
+    virsh_ok(&virsh, &u, &["suspend", "life"]);
+    virsh_ok(&virsh, &u, &["resume", "life"]);
+    // Give the guest time to enable the power button before pressing it.
+    std::thread::sleep(Duration::from_millis(500));
+    virsh_ok(&virsh, &u, &["reboot", "life"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let after_reboot = virsh_ok(&virsh, &u, &["domstate", "life", "--reason"]);
+    virsh_ok(&virsh, &u, &["shutdown", "life"]);
+    let after_shutdown = wait_state(&virsh, &u, "life", "shut off (shutdown)");
+    virsh_ok(&virsh, &u, &["start", "life"]);
+    virsh_ok(&virsh, &u, &["destroy", "life"]);
+    virsh_ok(&virsh, &u, &["undefine", "life"]);
+    let lines = events.finish();
+
+    let ev = |what: &str| format!("event '{what}' for domain 'life'");
+    let lc = |what: &str| format!("{}: {what}", ev("lifecycle"));
+    let lifecycle: Vec<&String> = lines.iter().filter(|l| l.contains("'lifecycle'")).collect();
+    assert_eq!(
+        lifecycle,
+        [
+            lc("Defined Added"),
+            lc("Resumed Unpaused"),
+            lc("Started Booted"),
+            lc("Suspended Paused"),
+            lc("Resumed Unpaused"),
+            lc("Shutdown Finished after guest request"),
+            lc("Stopped Shutdown"),
+            lc("Resumed Unpaused"),
+            lc("Started Booted"),
+            lc("Shutdown Finished after host request"),
+            lc("Stopped Destroyed"),
+            lc("Undefined Removed"),
+        ]
+        .iter()
+        .collect::<Vec<_>>(),
+        "{lines:#?}"
+    );
+    assert!(lines.contains(&ev("reboot")), "{lines:#?}");
+    assert_eq!(
+        (after_reboot.trim(), after_shutdown.as_str()),
+        // A reboot leaves the state as it was (resumed before it).
+        ("running (unpaused)", "shut off (shutdown)")
+    );
+}

@@ -590,14 +590,10 @@ impl Inner {
             Some(r) => r.process.clone(),
             None => return,
         };
-        loop {
-            tokio::select! {
-                ev = events.recv() => match ev {
-                    Some(ev) => self.on_event(&obj, &process, ev).await,
-                    None => break,
-                },
-                () = process.exited() => break,
-            }
+        // The event stream ends when the monitor closes, which QEMU's exit does: every
+        // event QEMU sent before it went (SHUTDOWN of a destroy) is handled first.
+        while let Some(ev) = events.recv().await {
+            self.on_event(&obj, &process, ev).await;
         }
         // The monitor closed or QEMU exited: make sure the process is gone and reaped.
         if !process.has_exited() {
@@ -644,7 +640,12 @@ impl Inner {
             "RESUME" => {
                 let event = {
                     let mut st = obj.lock();
-                    if st.reason == StateReason::PausedUser {
+                    let rebooting = st.run.as_mut().is_some_and(|r| {
+                        let was = r.fake_reboot;
+                        r.fake_reboot = false;
+                        was
+                    });
+                    if !rebooting && st.reason == StateReason::PausedUser {
                         st.set_reason(StateReason::RunningUnpaused)
                             .ok()
                             .map(|()| lifecycle_event(obj, &st, lifecycle::RESUMED, 0))
@@ -679,7 +680,9 @@ impl Inner {
                 .is_some_and(|d| d.lifecycle.on_poweroff == "restart");
             let Some(run) = st.run.as_mut() else { return };
             if guest && (run.fake_reboot || on_poweroff_restart) {
-                run.fake_reboot = false;
+                // Stays set until the guest runs again (RESUME), so the STOP that comes
+                // with the power-off is not reported as a pause.
+                run.fake_reboot = true;
                 (Then::Reset(run.monitor.clone()), None)
             } else if guest {
                 run.guest_shutdown = true;
@@ -705,13 +708,18 @@ impl Inner {
             Then::Kill => {
                 let _ = process.signal(libc::SIGTERM);
             }
+            // Not awaited here: the actor must go on reading the STOP, RESET and RESUME
+            // events the reset brings; the RESUME ends the fake reboot.
             Then::Reset(m) => {
-                if let Err(e) = m.system_reset().await {
-                    warn!(domain = %obj.name, error = %e, "reset after guest power-off failed");
-                }
-                if let Err(e) = m.cont().await {
-                    warn!(domain = %obj.name, error = %e, "cont after reset failed");
-                }
+                let name = obj.name.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = m.system_reset().await {
+                        warn!(domain = %name, error = %e, "reset after guest power-off failed");
+                    }
+                    if let Err(e) = m.cont().await {
+                        warn!(domain = %name, error = %e, "cont after reset failed");
+                    }
+                });
             }
         }
     }
