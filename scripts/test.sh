@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 need_pkgs=()
-for p in libvirt-clients python3-libvirt libxml2-utils xz-utils qemu-system-x86 g++; do
+for p in libvirt-clients python3-libvirt libxml2-utils xz-utils qemu-system-x86 qemu-utils g++; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -118,13 +118,33 @@ fn process_exists(pid: i32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
-fn mask_uuid(xml: &str) -> String {
+/// The captured domains' definitions: (input, what libvirt 9.0 stored), with this
+/// machine's virt type.
+fn captured(name: &str) -> (String, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../qemu/tests/data/domains");
+    let read = |f: String| {
+        std::fs::read_to_string(dir.join(f)).unwrap().replace(
+            "<domain type='kvm'>",
+            &format!("<domain type='{}'>", virt_type()),
+        )
+    };
+    (
+        read(format!("{name}.xml")),
+        read(format!("{name}.defined.xml")),
+    )
+}
+
+/// UUIDs and generated MACs differ from run to run.
+fn mask_generated(xml: &str) -> String {
     xml.lines()
         .map(|l| {
-            if l.trim_start().starts_with("<uuid>") {
-                "  <uuid>MASKED</uuid>"
+            let t = l.trim_start();
+            if t.starts_with("<uuid>") {
+                "  <uuid>MASKED</uuid>".to_owned()
+            } else if t.starts_with("<mac address='52:54:00:") {
+                format!("{}<mac address='MASKED'/>", &l[..l.len() - t.len()])
             } else {
-                l
+                l.to_owned()
             }
         })
         .collect::<Vec<_>>()
@@ -136,29 +156,67 @@ fn test_qemu_define_dumpxml_inactive_matches_libvirt_defaults() {
     let Some(virsh) = setup() else { return };
     let d = Daemon::start();
     let _guard = QemuGuard(d.root());
-    let file = d.root().join("qd-min.xml");
     std::fs::create_dir_all(d.root()).unwrap();
-    std::fs::write(&file, qd_min("qd-min")).unwrap();
-    let expected = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../qemu/tests/data/domains/qd-min.defined.xml"),
-    )
-    .unwrap()
-    .replace(
-        "<domain type='kvm'>",
-        &format!("<domain type='{}'>", virt_type()),
-    );
 
-    let define = run_virsh(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
-    let dumped = virsh_ok(&virsh, &uri(&d), &["dumpxml", "qd-min", "--inactive"]);
+    let results: Vec<(String, String, String)> = ["qd-min", "qd-disk", "qd-br", "qd-full"]
+        .into_iter()
+        .map(|name| {
+            let (input, expected) = captured(name);
+            let file = d.root().join(format!("{name}.xml"));
+            std::fs::write(&file, input).unwrap();
+            virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+            let dumped = virsh_ok(&virsh, &uri(&d), &["dumpxml", name, "--inactive"]);
+            (
+                name.to_owned(),
+                mask_generated(dumped.trim_end()),
+                mask_generated(expected.trim_end()),
+            )
+        })
+        .collect();
+
+    for (name, got, want) in &results {
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+/// qd-disk with its qcow2 image in the test's directory: QEMU opens it through
+/// libvirt's two -blockdev layers and the domain runs.
+#[test]
+fn test_qemu_start_qcow2_disk_domain_runs() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let u = uri(&d);
+    std::fs::create_dir_all(d.root()).unwrap();
+    let image = d.root().join("qd-disk.qcow2");
+    let made = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&image)
+        .arg("16M")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "qemu-img create");
+    let (input, _) = captured("qd-disk");
+    let file = d.root().join("qd-disk.xml");
+    std::fs::write(
+        &file,
+        input.replace(
+            "/tmp/qemu-research/images/qd-disk.qcow2",
+            image.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+
+    let started = run_virsh(&virsh, &u, &["start", "qd-disk"]);
+    let state = virsh_ok(&virsh, &u, &["domstate", "qd-disk", "--reason"]);
+    virsh_ok(&virsh, &u, &["destroy", "qd-disk"]);
 
     assert_eq!(
-        (define.status, define.stdout.trim().to_owned()),
-        (
-            0,
-            format!("Domain 'qd-min' defined from {}", file.display())
-        )
+        (started.status, state.trim()),
+        (0, "running (booted)"),
+        "{started:?}"
     );
-    assert_eq!(mask_uuid(dumped.trim_end()), mask_uuid(expected.trim_end()));
 }
 
 #[test]

@@ -458,6 +458,22 @@ pub fn implicit_chardevs(def: &mut DomainDef) {
                 ("port".into(), "0".into()),
             ];
         }
+    } else if hvm
+        && has_serial
+        && let Some(ci) = first_console
+        && let (_, Device::Raw(con)) = &mut def.devices.others[ci]
+        && con
+            .element
+            .child("target")
+            .is_none_or(|t| t.attrs.is_empty())
+    {
+        // With a serial port present, a first console without a target is that port's
+        // alias: libvirt gives it the serial target of port 0.
+        let t = target_mut(&mut con.element);
+        t.attrs = vec![
+            ("type".into(), "serial".into()),
+            ("port".into(), "0".into()),
+        ];
     }
     let mut port = 0;
     for s in def.raws_mut("serial") {
