@@ -476,3 +476,106 @@ fn test_qemu_events_follow_libvirt_sequence_with_acpi_guest() {
         ("running (unpaused)", "shut off (shutdown)")
     );
 }
+
+#[test]
+fn test_qemu_define_with_missing_emulator_reports_libvirt_error() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    std::fs::create_dir_all(d.root()).unwrap();
+    let file = d.root().join("noemu.xml");
+    let xml = qd_min("noemu").replace(
+        "</features>",
+        "</features>\n  <devices>\n    <emulator>/nonexistent/qemu</emulator>\n  </devices>",
+    );
+    std::fs::write(&file, xml).unwrap();
+
+    let o = run_virsh(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+    let list = virsh_ok(&virsh, &uri(&d), &["list", "--all", "--name"]);
+
+    assert_eq!(
+        (o.status, o.stderr.as_str()),
+        (
+            1,
+            format!(
+                "error: Failed to define domain from {}\nerror: Cannot check QEMU binary /nonexistent/qemu: No such file or directory\n",
+                file.display()
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(list.trim(), "");
+}
+
+/// 16 clients (python3-libvirt threads, one connection each) race start, destroy and
+/// undefine/define on the same four domains: every call either succeeds or fails with a
+/// libvirt error, and at the end what the daemon reports matches the QEMUs that exist.
+#[test]
+fn test_qemu_sixteen_clients_racing_leave_consistent_state() {
+    let Some(_virsh) = setup() else { return };
+    let Some(py) = common::python_libvirt() else {
+        return;
+    };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let script = format!(
+        r#"
+import libvirt, random, sys, threading
+libvirt.registerErrorHandler(lambda *a: None, None)
+URI = {uri:?}
+XML = {xml:?}
+errors = []
+def worker(seed):
+    rnd = random.Random(seed)
+    c = libvirt.open(URI)
+    for _ in range(12):
+        name = "race%d" % rnd.randrange(4)
+        op = rnd.choice(["define", "start", "destroy", "undefine"])
+        try:
+            if op == "define":
+                uuid = "<uuid>6f7a1c2e-0000-4000-8000-00000000000%s</uuid>" % name[-1]
+                c.defineXML(XML.replace("@NAME@", name).replace("</name>", "</name>" + uuid))
+            else:
+                d = c.lookupByName(name)
+                {{"start": d.create, "destroy": d.destroy, "undefine": d.undefine}}[op]()
+        except libvirt.libvirtError as e:
+            if e.get_error_code() not in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_OPERATION_INVALID):
+                errors.append("%s %s: %s" % (op, name, e))
+    c.close()
+ts = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+c = libvirt.open(URI)
+active = sorted(d.name() for d in c.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE))
+for d in c.listAllDomains(0):
+    if d.isActive():
+        d.destroy()
+print(" ".join(active))
+print("\n".join(errors), file=sys.stderr)
+sys.exit(1 if errors else 0)
+"#,
+        uri = uri(&d),
+        xml = qd_min("@NAME@"),
+    );
+
+    let out = std::process::Command::new(py)
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3");
+    let reported: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let running_after = pids(&d.root());
+
+    assert!(
+        out.status.success(),
+        "unexpected errors: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(reported.len() <= 4, "{reported:?}");
+    assert!(
+        running_after.is_empty(),
+        "status files left: {running_after:?}"
+    );
+}
