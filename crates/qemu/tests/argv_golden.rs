@@ -304,10 +304,7 @@ fn test_build_noacpi_variant_matches_domxml_to_native() {
 
 #[test]
 fn test_copied_captures_match_shared_originals() {
-    let Some(shared) = oxvirt_testutil::shared_dir("spec/qemu/captures") else {
-        // Not a skip: without the shared folder there is no reference to compare with,
-        // and a plain clone must pass with OXVIRT_STRICT=1.
-        println!("note: no ../shared beside the clone, copies not compared");
+    let Some(shared) = oxvirt_testutil::shared_reference("spec/qemu/captures") else {
         return;
     };
     // caps/ holds replies cut out of the probe captures; its own test checks them.

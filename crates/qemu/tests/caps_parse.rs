@@ -272,8 +272,7 @@ fn test_caps_error_missing_binary_is_libvirt_system_error() {
 
 #[test]
 fn test_copied_captures_match_shared_originals() {
-    let Some(probe) = oxvirt_testutil::shared_dir("spec/qemu/captures/probe") else {
-        oxvirt_testutil::skip("shared/spec/qemu/captures is not beside the clone");
+    let Some(probe) = oxvirt_testutil::shared_reference("spec/qemu/captures/probe") else {
         return;
     };
     for arch in ["x86_64", "i386"] {

@@ -2,7 +2,7 @@
 //! run every test; the shared folder stays the reference. When it is beside the clone, each
 //! copy must be identical to it, file for file.
 
-use oxvirt_testutil::{files_under, shared_dir, workspace_root};
+use oxvirt_testutil::{files_under, shared_reference, workspace_root};
 use std::path::Path;
 
 /// (copy in the repository, original under `../shared`).
@@ -60,10 +60,7 @@ fn differences(copy: &Path, original: &Path) -> Vec<String> {
 #[test]
 fn test_shared_copies_match_their_originals() {
     let root = workspace_root();
-    let Some(shared) = shared_dir("") else {
-        // Not a skip: without the shared folder there is no reference to compare with, and a
-        // plain clone must pass with OXVIRT_STRICT=1.
-        println!("note: no ../shared beside the clone, copies not compared");
+    let Some(shared) = shared_reference("") else {
         return;
     };
 
