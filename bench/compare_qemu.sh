@@ -52,7 +52,8 @@ def med(v):
 print("| metric (ms) | oxvirtd | libvirtd 9.0 | ratio |")
 print("|---|---|---|---|")
 for kind in ("firstuse", "lifecycle"):
-    ox, lv = load(f"{kind}_oxvirtd.json"), load(f"{kind}_libvirtd.json")
+    ox = load(f"{kind}_oxvirtd.json")["results"]
+    lv = load(f"{kind}_libvirtd.json")["results"]
     for k in ox:
         a, b = med(ox[k]), med(lv[k])
         ratio = f"{b / a:.1f}x" if a else "-"

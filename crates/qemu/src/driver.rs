@@ -1200,13 +1200,8 @@ impl HypervisorDriver for QemuDriver {
 
     fn get_capabilities(&self) -> DriverFuture<'_, String> {
         boxed!({
-            let mut all = Vec::new();
-            for e in crate::caps::find_emulators() {
-                match self.0.caps.get(&e).await {
-                    Ok(c) => all.push(c),
-                    Err(err) => warn!(emulator = %e.display(), error = %err, "probe failed"),
-                }
-            }
+            // Every installed emulator, probed side by side when the cache is cold.
+            let all = self.0.caps.get_installed().await;
             Ok(crate::caps::capabilities_xml(
                 &crate::caps::host_facts(),
                 &all,
