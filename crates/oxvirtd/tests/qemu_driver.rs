@@ -579,3 +579,48 @@ sys.exit(1 if errors else 0)
         "status files left: {running_after:?}"
     );
 }
+
+/// The live XML names every device as QEMU knows it and shows the pty QEMU opened; `virsh
+/// ttyconsole` finds it there.
+#[test]
+fn test_qemu_live_xml_has_aliases_and_pty_paths() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    let u = uri(&d);
+    std::fs::create_dir_all(d.root()).unwrap();
+    let file = d.root().join("tty.xml");
+    let xml = qd_min("tty").replace(
+        "</features>",
+        "</features>\n  <devices>\n    <serial type='pty'/>\n    <console type='pty'/>\n  </devices>",
+    );
+    std::fs::write(&file, xml).unwrap();
+    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+    virsh_ok(&virsh, &u, &["start", "tty"]);
+
+    let live = virsh_ok(&virsh, &u, &["dumpxml", "tty"]);
+    let tty = virsh_ok(&virsh, &u, &["ttyconsole", "tty"]);
+    let inactive = virsh_ok(&virsh, &u, &["dumpxml", "tty", "--inactive"]);
+    virsh_ok(&virsh, &u, &["destroy", "tty"]);
+
+    let tty = tty.trim();
+    assert!(tty.starts_with("/dev/pts/"), "{tty:?}");
+    for needle in [
+        "<domain type='".to_owned(),
+        "<alias name='usb'/>".to_owned(),
+        "<alias name='pci.0'/>".to_owned(),
+        "<alias name='serial0'/>".to_owned(),
+        "<alias name='input0'/>".to_owned(),
+        "<alias name='input1'/>".to_owned(),
+        "<alias name='balloon0'/>".to_owned(),
+        format!("<source path='{tty}'/>"),
+        format!("<console type='pty' tty='{tty}'>"),
+    ] {
+        assert!(live.contains(&needle), "{needle} not in\n{live}");
+    }
+    assert!(live.lines().next().unwrap().contains(" id='"), "{live}");
+    assert!(
+        !inactive.contains("<alias") && !inactive.contains("/dev/pts"),
+        "{inactive}"
+    );
+}

@@ -311,15 +311,18 @@ impl Inner {
         paused: bool,
     ) -> DriverResult<()> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        // The live definition: the command line, the live XML and later hotplug all use
+        // its aliases.
+        let mut live = def;
+        live.id = Some(id);
+        crate::command::aliases::assign_aliases(&mut live);
         {
             let mut st = obj.lock();
             st.set_reason(StateReason::PausedStartingUp)?;
             st.id = id;
-            let mut live = def.clone();
-            live.id = Some(id);
-            st.live = Some(live);
+            st.live = Some(live.clone());
         }
-        match self.launch(obj, &def, &caps, id).await {
+        match self.launch(obj, live, &caps, id).await {
             Ok((events, stopped)) => {
                 let me = self.clone();
                 let actor_obj = obj.clone();
@@ -378,10 +381,11 @@ impl Inner {
     async fn launch(
         &self,
         obj: &Arc<DomainObj>,
-        def: &DomainDef,
+        mut live: DomainDef,
         caps: &QemuCaps,
         id: i32,
     ) -> DriverResult<(Events, watch::Sender<bool>)> {
+        let def = &live;
         let lib_dir = self
             .layout
             .lib_dir
@@ -489,8 +493,15 @@ impl Inner {
                 )));
             }
         };
+        // The ptys QEMU opened and the VNC port it listens on go into the live XML.
+        let chardevs = monitor.query_chardev().await.unwrap_or_default();
+        let vnc_display = ctx.vnc_display;
+        crate::live::set_pty_paths(&mut live, &chardevs);
+        crate::live::set_vnc_port(&mut live, vnc_display);
         let (stopped_tx, stopped) = watch::channel(false);
-        obj.lock().run = Some(Running {
+        let mut st = obj.lock();
+        st.live = Some(live);
+        st.run = Some(Running {
             process,
             monitor,
             monitor_path,
@@ -500,6 +511,7 @@ impl Inner {
             fake_reboot: false,
             stopped,
         });
+        drop(st);
         self.save_status(obj);
         // The sender goes to the domain's actor, which signals the end of the cleanup.
         Ok((events, stopped_tx))

@@ -12,6 +12,7 @@ pub mod caps;
 pub mod command;
 mod domain;
 mod driver;
+mod live;
 pub mod process;
 pub mod status;
 mod sys;

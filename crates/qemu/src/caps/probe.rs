@@ -197,7 +197,9 @@ fn command(emulator: &Path, monitor: &OwnedFd) -> Command {
 /// five queries in flight together, then `quit`.
 async fn converse(sock: OwnedFd, limit: Duration) -> Result<ProbeReplies, QmpError> {
     let mut opts = MonitorOptions::default();
-    opts.handshake_timeout = limit;
+    // The probe's own limit (the caller's timeout around the whole conversation) is what
+    // ends a silent QEMU; the handshake's must not race it to a different error.
+    opts.handshake_timeout = limit + Duration::from_secs(5);
     let (mon, _events) =
         Monitor::from_std(std::os::unix::net::UnixStream::from(sock), &opts).await?;
     // join! polls every future before any reply can arrive, so the five commands are

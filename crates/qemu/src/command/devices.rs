@@ -135,20 +135,11 @@ fn controller_index(c: &RawDevice) -> u32 {
         .unwrap_or(0)
 }
 
-/// The id libvirt gives a controller: `pci.N` (`pcie.0` for the PCIe root), `usb` for the
-/// first USB controller, `ide` for the built-in IDE/SATA controller, else type and index.
+/// The id of a controller: its alias, else libvirt's rule.
 fn controller_alias(c: &RawDevice, q35: bool) -> String {
-    let (ty, idx) = (controller_type(c), controller_index(c));
-    if let Some(a) = &c.info.alias {
-        return a.clone();
-    }
-    match ty {
-        "pci" if idx == 0 && c.element.attr("model") == Some("pcie-root") => "pcie.0".into(),
-        "pci" => format!("pci.{idx}"),
-        "usb" if idx == 0 => "usb".into(),
-        "ide" if idx == 0 && !q35 => "ide".into(),
-        "sata" if idx == 0 && q35 => "ide".into(),
-        _ => format!("{ty}{idx}"),
+    match &c.info.alias {
+        Some(a) => a.clone(),
+        None => super::aliases::controller(c, q35),
     }
 }
 
@@ -382,28 +373,6 @@ const DRIVER_NAME: usize = 0;
 const DRIVER_TYPE: usize = 1;
 const TARGET_TRAY: usize = 2;
 
-/// The index a disk target name stands for (`vda` → 0, `sdb` → 1, `vdaa` → 26), as
-/// libvirt's `virDiskNameToIndex` computes it.
-fn disk_name_index(name: &str) -> Option<u32> {
-    let rest = ["fd", "hd", "vd", "sd", "xvd", "ubd"]
-        .iter()
-        .find_map(|p| name.strip_prefix(p))?;
-    let letters = rest.trim_end_matches(|c: char| c.is_ascii_digit());
-    if letters.is_empty() || !letters.bytes().all(|c| c.is_ascii_lowercase()) {
-        return None;
-    }
-    let mut idx: u32 = 0;
-    for (i, c) in letters.bytes().enumerate() {
-        let v = u32::from(c - b'a');
-        idx = if i == 0 {
-            v
-        } else {
-            idx.checked_add(1)?.checked_mul(26)?.checked_add(v)?
-        };
-    }
-    Some(idx)
-}
-
 /// The disk options checked and read once.
 struct Disk<'a> {
     def: &'a DiskDef,
@@ -542,7 +511,7 @@ fn disks(b: &mut Builder<'_>, parts: &Parts<'_>) -> Result<(), CommandError> {
         };
         let (driver, alias) = match (d.bus, drive_addr) {
             ("virtio", _) if !d.cdrom => {
-                let idx = disk_name_index(d.dev).ok_or_else(|| {
+                let idx = super::aliases::disk_name_index(d.dev).ok_or_else(|| {
                     CommandError::Incomplete(format!("{what}: target name has no index"))
                 })?;
                 ("virtio-blk-pci", format!("virtio-disk{idx}"))
@@ -998,18 +967,4 @@ fn balloon(b: &mut Builder<'_>, parts: &Parts<'_>) -> Result<(), CommandError> {
     let props = pci_address(b, parts, props, &m.info, what)?;
     b.json("-device", &props);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_disk_name_index_letters_count_base_26() {
-        assert_eq!(disk_name_index("vda"), Some(0));
-        assert_eq!(disk_name_index("hdc"), Some(2));
-        assert_eq!(disk_name_index("sdaa"), Some(26));
-        assert_eq!(disk_name_index("vd"), None);
-        assert_eq!(disk_name_index("xyz"), None);
-    }
 }

@@ -24,6 +24,7 @@
 //! `-audiodev` as JSON objects (QEMU ≥ 6 accepts JSON there) and everything else as
 //! `key=value` lists, where commas inside values are doubled.
 
+pub mod aliases;
 mod devices;
 mod machine;
 mod syntax;
