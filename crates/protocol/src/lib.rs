@@ -1,7 +1,7 @@
 //! The libvirt RPC wire vocabulary, without I/O: framing constants, the packet
 //! [`Header`], program and procedure numbers ([`procedures`]), the error payload
-//! [`RemoteError`], object handles, typed parameters and the args/ret structs of the
-//! procedures we serve ([`remote`]).
+//! [`RemoteError`], object handles, typed parameters and the args/ret structs of every
+//! procedure ([`remote`], built on the types [`generated`] from libvirt's `.x` files).
 //!
 //! How a packet flows through this crate (the socket side lives in `oxvirt-rpc`):
 //!
@@ -12,7 +12,7 @@
 //!    unknown values can be answered by echoing its header.
 //! 3. The dispatcher looks the procedure up: [`procedures::remote_proc`] gives the
 //!    public API name (for error texts), the ACL string and whether a read-only
-//!    connection may call it; [`remote::RemoteProc`] is the typed subset we implement.
+//!    connection may call it; [`remote::RemoteProc`] types every procedure.
 //! 4. The payload (bytes after the header) is decoded with
 //!    `oxvirt_xdr::from_bytes::<remote::XxxArgs>()`. The handler's `XxxRet` — or a
 //!    [`RemoteError`] built from a `VirError` — is written back with

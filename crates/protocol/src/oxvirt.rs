@@ -32,7 +32,7 @@ impl TryFrom<i32> for OxvirtProc {
 }
 
 /// Args of [`OxvirtProc::DomainPlanUpdateDevice`]: those of `DOMAIN_UPDATE_DEVICE_FLAGS`.
-pub type DomainPlanUpdateDeviceArgs = crate::remote::DomainDeviceFlagsArgs;
+pub type DomainPlanUpdateDeviceArgs = crate::remote::DomainUpdateDeviceFlagsArgs;
 
 /// Ret of [`OxvirtProc::DomainPlanUpdateDevice`].
 #[derive(Xdr, Debug, Clone, PartialEq, Eq)]

@@ -149,10 +149,9 @@ pub fn handle(client: &Arc<Client>, frame: Frame) {
     match RemoteProc::try_from(h.procedure).map(row) {
         Ok(Row::Client(f)) => reply(client, &h, f(client, frame.payload())),
         Ok(Row::Driver(f)) => run_call(client, h, f(pre, frame)),
-        Ok(Row::Message) => reply(client, &h, Err(unknown_procedure(h.procedure))),
-        // A real libvirt procedure this daemon has no types for: libvirt's answer for an
-        // API the driver lacks, after the same open and read-only checks.
-        Err(_) => reply(
+        Ok(Row::Message) | Err(_) => reply(client, &h, Err(unknown_procedure(h.procedure))),
+        // libvirt's answer for an API the driver lacks, after the same checks.
+        Ok(Row::Unsupported) => reply(
             client,
             &h,
             pre.check().and_then(|_| Err(no_support(info).into())),

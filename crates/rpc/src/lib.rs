@@ -29,3 +29,4 @@ pub mod server;
 mod table;
 
 pub use server::{Server, ServerConfig};
+pub use table::is_served;

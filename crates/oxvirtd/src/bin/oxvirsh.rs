@@ -9,8 +9,8 @@ use oxvirt_protocol::oxvirt::{
     DomainPlanUpdateDeviceArgs, DomainPlanUpdateDeviceRet, OXVIRT_PROGRAM, OxvirtProc,
 };
 use oxvirt_protocol::remote::{
-    DomainDeviceFlagsArgs, DomainFlagsArgs, DomainGetXmlDescRet, DomainLookupByNameArgs, DomainRet,
-    RemoteProc,
+    DomainGetXmlDescArgs, DomainGetXmlDescRet, DomainLookupByNameArgs, DomainLookupByNameRet,
+    DomainUpdateDeviceFlagsArgs, RemoteProc,
 };
 use oxvirt_protocol::{NonnullDomain, REMOTE_PROGRAM};
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
 }
 
 fn lookup(c: &mut Client, name: &str) -> anyhow::Result<NonnullDomain> {
-    let r: DomainRet = c
+    let r: DomainLookupByNameRet = c
         .call(
             REMOTE_PROGRAM,
             RemoteProc::DomainLookupByName as i32,
@@ -101,7 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let r: DomainGetXmlDescRet = c.call(
                 REMOTE_PROGRAM,
                 RemoteProc::DomainGetXmlDesc as i32,
-                &DomainFlagsArgs {
+                &DomainGetXmlDescArgs {
                     dom,
                     flags: if inactive { XML_INACTIVE } else { 0 },
                 },
@@ -121,7 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("failed to read file '{}'", file.display()))?;
             let dom = lookup(&mut c, &domain)?;
             let flags = if live { AFFECT_LIVE } else { 0 } | if config { AFFECT_CONFIG } else { 0 };
-            let args = DomainDeviceFlagsArgs { dom, xml, flags };
+            let args = DomainUpdateDeviceFlagsArgs { dom, xml, flags };
             let what = format!("Failed to update device from {}", file.display());
             if dry_run {
                 let r: DomainPlanUpdateDeviceRet = c

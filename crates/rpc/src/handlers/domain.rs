@@ -11,14 +11,17 @@ const DOMAIN_LIST: (u32, &str) = (DOMAIN_LIST_MAX, "REMOTE_DOMAIN_LIST_MAX");
 
 // --- listing and lookup ---
 
-pub(crate) async fn num_of_domains(c: Call, (): ()) -> HandlerResult<NumRet> {
-    Ok(NumRet {
+pub(crate) async fn num_of_domains(c: Call, (): ()) -> HandlerResult<ConnectNumOfDomainsRet> {
+    Ok(ConnectNumOfDomainsRet {
         num: c.hv().num_of_domains().await?,
     })
 }
 
-pub(crate) async fn num_of_defined_domains(c: Call, (): ()) -> HandlerResult<NumRet> {
-    Ok(NumRet {
+pub(crate) async fn num_of_defined_domains(
+    c: Call,
+    (): (),
+) -> HandlerResult<ConnectNumOfDefinedDomainsRet> {
+    Ok(ConnectNumOfDefinedDomainsRet {
         num: c.hv().num_of_defined_domains().await?,
     })
 }
@@ -27,7 +30,7 @@ pub(crate) async fn list_domains(
     c: Call,
     a: ConnectListDomainsArgs,
 ) -> HandlerResult<ConnectListDomainsRet> {
-    let max = list_max(&c, a.max, "maxids", DOMAIN_LIST)?;
+    let max = list_max(&c, a.maxids, "maxids", DOMAIN_LIST)?;
     Ok(ConnectListDomainsRet {
         ids: c.hv().list_domain_ids(max).await?,
     })
@@ -37,7 +40,7 @@ pub(crate) async fn list_defined_domains(
     c: Call,
     a: ConnectListDefinedDomainsArgs,
 ) -> HandlerResult<ConnectListDefinedDomainsRet> {
-    let max = list_max(&c, a.max, "maxnames", DOMAIN_LIST)?;
+    let max = list_max(&c, a.maxnames, "maxnames", DOMAIN_LIST)?;
     Ok(ConnectListDefinedDomainsRet {
         names: c.hv().list_defined_domains(max).await?,
     })
@@ -57,28 +60,40 @@ pub(crate) async fn list_all(
     Ok(ConnectListAllDomainsRet { domains, ret })
 }
 
-pub(crate) async fn lookup_by_name(c: Call, a: DomainLookupByNameArgs) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+pub(crate) async fn lookup_by_name(
+    c: Call,
+    a: DomainLookupByNameArgs,
+) -> HandlerResult<DomainLookupByNameRet> {
+    Ok(DomainLookupByNameRet {
         dom: nn_domain(&c.hv().domain_lookup_by_name(&a.name).await?),
     })
 }
 
-pub(crate) async fn lookup_by_uuid(c: Call, a: DomainLookupByUuidArgs) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+pub(crate) async fn lookup_by_uuid(
+    c: Call,
+    a: DomainLookupByUuidArgs,
+) -> HandlerResult<DomainLookupByUuidRet> {
+    Ok(DomainLookupByUuidRet {
         dom: nn_domain(&c.hv().domain_lookup_by_uuid(a.uuid).await?),
     })
 }
 
-pub(crate) async fn lookup_by_id(c: Call, a: DomainLookupByIdArgs) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+pub(crate) async fn lookup_by_id(
+    c: Call,
+    a: DomainLookupByIdArgs,
+) -> HandlerResult<DomainLookupByIdRet> {
+    Ok(DomainLookupByIdRet {
         dom: nn_domain(&c.hv().domain_lookup_by_id(a.id).await?),
     })
 }
 
 // --- definition and lifecycle ---
 
-pub(crate) async fn define_xml(c: Call, a: DomainDefineXmlArgs) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+pub(crate) async fn define_xml(
+    c: Call,
+    a: DomainDefineXmlArgs,
+) -> HandlerResult<DomainDefineXmlRet> {
+    Ok(DomainDefineXmlRet {
         dom: nn_domain(&c.hv().domain_define_xml(&a.xml, 0).await?),
     })
 }
@@ -86,14 +101,17 @@ pub(crate) async fn define_xml(c: Call, a: DomainDefineXmlArgs) -> HandlerResult
 pub(crate) async fn define_xml_flags(
     c: Call,
     a: DomainDefineXmlFlagsArgs,
-) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+) -> HandlerResult<DomainDefineXmlFlagsRet> {
+    Ok(DomainDefineXmlFlagsRet {
         dom: nn_domain(&c.hv().domain_define_xml(&a.xml, a.flags).await?),
     })
 }
 
-pub(crate) async fn create_xml(c: Call, a: DomainCreateXmlArgs) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+pub(crate) async fn create_xml(
+    c: Call,
+    a: DomainCreateXmlArgs,
+) -> HandlerResult<DomainCreateXmlRet> {
+    Ok(DomainCreateXmlRet {
         dom: nn_domain(&c.hv().domain_create_xml(&a.xml_desc, a.flags).await?),
     })
 }
@@ -114,8 +132,8 @@ pub(crate) async fn create(c: Call, a: DomainCreateArgs) -> HandlerResult<()> {
 pub(crate) async fn create_with_flags(
     c: Call,
     a: DomainCreateWithFlagsArgs,
-) -> HandlerResult<DomainRet> {
-    Ok(DomainRet {
+) -> HandlerResult<DomainCreateWithFlagsRet> {
+    Ok(DomainCreateWithFlagsRet {
         dom: nn_domain(&c.hv().domain_create(&dom_ref(a.dom), a.flags).await?),
     })
 }
@@ -267,8 +285,11 @@ pub(crate) async fn get_max_memory(
     })
 }
 
-pub(crate) async fn get_max_vcpus(c: Call, a: DomainGetMaxVcpusArgs) -> HandlerResult<NumRet> {
-    Ok(NumRet {
+pub(crate) async fn get_max_vcpus(
+    c: Call,
+    a: DomainGetMaxVcpusArgs,
+) -> HandlerResult<DomainGetMaxVcpusRet> {
+    Ok(DomainGetMaxVcpusRet {
         num: c.hv().domain_get_max_vcpus(&dom_ref(a.dom)).await?,
     })
 }
@@ -346,8 +367,11 @@ pub(crate) async fn set_vcpus_flags(c: Call, a: DomainSetVcpusFlagsArgs) -> Hand
         .await?)
 }
 
-pub(crate) async fn get_vcpus_flags(c: Call, a: DomainGetVcpusFlagsArgs) -> HandlerResult<NumRet> {
-    Ok(NumRet {
+pub(crate) async fn get_vcpus_flags(
+    c: Call,
+    a: DomainGetVcpusFlagsArgs,
+) -> HandlerResult<DomainGetVcpusFlagsRet> {
+    Ok(DomainGetVcpusFlagsRet {
         num: c
             .hv()
             .domain_get_vcpus_flags(&dom_ref(a.dom), a.flags)
@@ -430,7 +454,7 @@ pub(crate) async fn interface_stats(
 ) -> HandlerResult<DomainInterfaceStatsRet> {
     let s = c
         .hv()
-        .domain_interface_stats(&dom_ref(a.dom), &a.path)
+        .domain_interface_stats(&dom_ref(a.dom), &a.device)
         .await?;
     Ok(DomainInterfaceStatsRet {
         rx_bytes: s.rx_bytes,
@@ -515,29 +539,29 @@ async fn scheduler_parameters(
     dom: oxvirt_protocol::NonnullDomain,
     nparams: i32,
     flags: u32,
-) -> HandlerResult<DomainGetSchedulerParametersRet> {
+) -> HandlerResult<Vec<oxvirt_protocol::TypedParam>> {
     check_nparams(nparams, DOMAIN_SCHEDULER_PARAMETERS_MAX)?;
     let params = c
         .hv()
         .domain_get_scheduler_parameters(&dom_ref(dom), nparams, flags)
         .await?;
-    Ok(DomainGetSchedulerParametersRet {
-        params: params.into_iter().map(typed_param).collect(),
-    })
+    Ok(params.into_iter().map(typed_param).collect())
 }
 
 pub(crate) async fn get_scheduler_parameters(
     c: Call,
     a: DomainGetSchedulerParametersArgs,
 ) -> HandlerResult<DomainGetSchedulerParametersRet> {
-    scheduler_parameters(c, a.dom, a.nparams, 0).await
+    let params = scheduler_parameters(c, a.dom, a.nparams, 0).await?;
+    Ok(DomainGetSchedulerParametersRet { params })
 }
 
 pub(crate) async fn get_scheduler_parameters_flags(
     c: Call,
     a: DomainGetSchedulerParametersFlagsArgs,
-) -> HandlerResult<DomainGetSchedulerParametersRet> {
-    scheduler_parameters(c, a.dom, a.nparams, a.flags).await
+) -> HandlerResult<DomainGetSchedulerParametersFlagsRet> {
+    let params = scheduler_parameters(c, a.dom, a.nparams, a.flags).await?;
+    Ok(DomainGetSchedulerParametersFlagsRet { params })
 }
 
 pub(crate) async fn get_memory_parameters(

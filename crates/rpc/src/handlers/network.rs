@@ -7,14 +7,17 @@ use oxvirt_protocol::remote::*;
 
 const NETWORK_LIST: (u32, &str) = (NETWORK_LIST_MAX, "REMOTE_NETWORK_LIST_MAX");
 
-pub(crate) async fn num_of_networks(c: Call, (): ()) -> HandlerResult<NumRet> {
-    Ok(NumRet {
+pub(crate) async fn num_of_networks(c: Call, (): ()) -> HandlerResult<ConnectNumOfNetworksRet> {
+    Ok(ConnectNumOfNetworksRet {
         num: c.net()?.num_of_networks().await?,
     })
 }
 
-pub(crate) async fn num_of_defined_networks(c: Call, (): ()) -> HandlerResult<NumRet> {
-    Ok(NumRet {
+pub(crate) async fn num_of_defined_networks(
+    c: Call,
+    (): (),
+) -> HandlerResult<ConnectNumOfDefinedNetworksRet> {
+    Ok(ConnectNumOfDefinedNetworksRet {
         num: c.net()?.num_of_defined_networks().await?,
     })
 }
@@ -22,9 +25,9 @@ pub(crate) async fn num_of_defined_networks(c: Call, (): ()) -> HandlerResult<Nu
 pub(crate) async fn list_networks(
     c: Call,
     a: ConnectListNetworksArgs,
-) -> HandlerResult<ConnectListNetworkNamesRet> {
-    let max = list_max(&c, a.max, "maxnames", NETWORK_LIST)?;
-    Ok(ConnectListNetworkNamesRet {
+) -> HandlerResult<ConnectListNetworksRet> {
+    let max = list_max(&c, a.maxnames, "maxnames", NETWORK_LIST)?;
+    Ok(ConnectListNetworksRet {
         names: c.net()?.list_networks(max).await?,
     })
 }
@@ -32,9 +35,9 @@ pub(crate) async fn list_networks(
 pub(crate) async fn list_defined_networks(
     c: Call,
     a: ConnectListDefinedNetworksArgs,
-) -> HandlerResult<ConnectListNetworkNamesRet> {
-    let max = list_max(&c, a.max, "maxnames", NETWORK_LIST)?;
-    Ok(ConnectListNetworkNamesRet {
+) -> HandlerResult<ConnectListDefinedNetworksRet> {
+    let max = list_max(&c, a.maxnames, "maxnames", NETWORK_LIST)?;
+    Ok(ConnectListDefinedNetworksRet {
         names: c.net()?.list_defined_networks(max).await?,
     })
 }
@@ -56,8 +59,8 @@ pub(crate) async fn list_all(
 pub(crate) async fn lookup_by_name(
     c: Call,
     a: NetworkLookupByNameArgs,
-) -> HandlerResult<NetworkRet> {
-    Ok(NetworkRet {
+) -> HandlerResult<NetworkLookupByNameRet> {
+    Ok(NetworkLookupByNameRet {
         net: nn_network(&c.net()?.network_lookup_by_name(&a.name).await?),
     })
 }
@@ -65,14 +68,17 @@ pub(crate) async fn lookup_by_name(
 pub(crate) async fn lookup_by_uuid(
     c: Call,
     a: NetworkLookupByUuidArgs,
-) -> HandlerResult<NetworkRet> {
-    Ok(NetworkRet {
+) -> HandlerResult<NetworkLookupByUuidRet> {
+    Ok(NetworkLookupByUuidRet {
         net: nn_network(&c.net()?.network_lookup_by_uuid(a.uuid).await?),
     })
 }
 
-pub(crate) async fn define_xml(c: Call, a: NetworkDefineXmlArgs) -> HandlerResult<NetworkRet> {
-    Ok(NetworkRet {
+pub(crate) async fn define_xml(
+    c: Call,
+    a: NetworkDefineXmlArgs,
+) -> HandlerResult<NetworkDefineXmlRet> {
+    Ok(NetworkDefineXmlRet {
         net: nn_network(&c.net()?.network_define_xml(&a.xml, 0).await?),
     })
 }
@@ -80,14 +86,17 @@ pub(crate) async fn define_xml(c: Call, a: NetworkDefineXmlArgs) -> HandlerResul
 pub(crate) async fn define_xml_flags(
     c: Call,
     a: NetworkDefineXmlFlagsArgs,
-) -> HandlerResult<NetworkRet> {
-    Ok(NetworkRet {
+) -> HandlerResult<NetworkDefineXmlFlagsRet> {
+    Ok(NetworkDefineXmlFlagsRet {
         net: nn_network(&c.net()?.network_define_xml(&a.xml, a.flags).await?),
     })
 }
 
-pub(crate) async fn create_xml(c: Call, a: NetworkCreateXmlArgs) -> HandlerResult<NetworkRet> {
-    Ok(NetworkRet {
+pub(crate) async fn create_xml(
+    c: Call,
+    a: NetworkCreateXmlArgs,
+) -> HandlerResult<NetworkCreateXmlRet> {
+    Ok(NetworkCreateXmlRet {
         net: nn_network(&c.net()?.network_create_xml(&a.xml, 0).await?),
     })
 }
@@ -95,8 +104,8 @@ pub(crate) async fn create_xml(c: Call, a: NetworkCreateXmlArgs) -> HandlerResul
 pub(crate) async fn create_xml_flags(
     c: Call,
     a: NetworkCreateXmlFlagsArgs,
-) -> HandlerResult<NetworkRet> {
-    Ok(NetworkRet {
+) -> HandlerResult<NetworkCreateXmlFlagsRet> {
+    Ok(NetworkCreateXmlFlagsRet {
         net: nn_network(&c.net()?.network_create_xml(&a.xml, a.flags).await?),
     })
 }

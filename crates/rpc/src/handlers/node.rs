@@ -64,7 +64,7 @@ pub(crate) async fn get_cpu_stats(
         params: s
             .params
             .into_iter()
-            .map(|p| NodeCpuStat {
+            .map(|p| NodeGetCpuStats {
                 field: p.field,
                 value: p.value,
             })
