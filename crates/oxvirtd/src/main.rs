@@ -20,8 +20,13 @@ use tokio_util::sync::CancellationToken;
 struct Args {
     /// Directory for the sockets `libvirt-sock` and `libvirt-sock-ro`
     /// [default: /run/oxvirt as root, $XDG_RUNTIME_DIR/oxvirt otherwise].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "libvirt_paths")]
     runtime_dir: Option<PathBuf>,
+    /// Serve at libvirt's own socket paths (/run/libvirt as root, $XDG_RUNTIME_DIR/libvirt
+    /// otherwise), so clients with default URIs (`virsh -c qemu:///system`) reach oxvirtd.
+    /// Refused while a libvirt daemon holds them.
+    #[arg(long)]
+    libvirt_paths: bool,
     /// Root for configuration and state directories (`<root>/etc/oxvirt`, `<root>/run/oxvirt`,
     /// …); keeps oxvirtd away from an installed libvirt.
     #[arg(long)]
@@ -51,6 +56,22 @@ fn default_runtime_dir(root: Option<&PathBuf>) -> PathBuf {
     home.join(".cache/oxvirt/run")
 }
 
+/// Where libvirt's daemons put their sockets: `/run/libvirt` for the system daemon,
+/// `$XDG_RUNTIME_DIR/libvirt` for a user's.
+fn libvirt_runtime_dir() -> PathBuf {
+    if nix::unistd::geteuid().is_root() {
+        return PathBuf::from("/run/libvirt");
+    }
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir).join("libvirt"),
+        None => {
+            let home =
+                std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+            home.join(".cache/libvirt")
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -61,10 +82,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let runtime_dir = args
-        .runtime_dir
-        .clone()
-        .unwrap_or_else(|| default_runtime_dir(args.root.as_ref()));
+    let runtime_dir = match (&args.runtime_dir, args.libvirt_paths) {
+        (Some(dir), _) => dir.clone(),
+        (None, true) => libvirt_runtime_dir(),
+        (None, false) => default_runtime_dir(args.root.as_ref()),
+    };
 
     let privileged = nix::unistd::geteuid().is_root();
     let mut registry = DriverRegistry::new();
@@ -108,11 +130,17 @@ async fn main() -> anyhow::Result<()> {
     if let Some(addr) = server.tcp_addr() {
         writeln!(out, "  tcp (no auth): {addr}")?;
     }
-    writeln!(
-        out,
-        "try: virsh -c 'test+unix:///default?socket={}' list --all",
-        sock.display()
-    )?;
+    if args.libvirt_paths && privileged {
+        writeln!(out, "try: virsh -c qemu:///system list --all")?;
+    } else if args.libvirt_paths {
+        writeln!(out, "try: virsh -c test+unix:///default list --all")?;
+    } else {
+        writeln!(
+            out,
+            "try: virsh -c 'test+unix:///default?socket={}' list --all",
+            sock.display()
+        )?;
+    }
     out.flush()?;
     drop(out);
 

@@ -1,0 +1,135 @@
+//! `oxvirtd --libvirt-paths`: stock clients with default URIs reach oxvirtd at libvirt's own
+//! socket paths, and a second daemon is refused while the first holds them.
+//!
+//! Runs in a private mount namespace with a tmpfs over `/run`, so the machine's
+//! `/run/libvirt` (and an installed libvirtd) is never touched: the daemon is started by
+//! `unshare -m`, clients enter its namespace with `nsenter -m`.
+
+mod common;
+
+use common::{skip, virsh, which};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// oxvirtd in its own mount namespace, killed and reaped on drop.
+struct NsDaemon {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for NsDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl NsDaemon {
+    fn start() -> NsDaemon {
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!(
+            "mount -t tmpfs tmpfs /run && exec {} --libvirt-paths --root {}",
+            env!("CARGO_BIN_EXE_oxvirtd"),
+            dir.path().display()
+        );
+        let child = Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c", &script])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("unshare");
+        let d = NsDaemon { child, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !d
+            .in_ns(&["test", "-S", "/run/libvirt/libvirt-sock"])
+            .status
+            .success()
+        {
+            assert!(Instant::now() < deadline, "no socket at /run/libvirt");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        d
+    }
+
+    /// Runs `cmd` in the daemon's mount namespace.
+    fn in_ns(&self, cmd: &[&str]) -> Output {
+        Command::new("nsenter")
+            .arg("-t")
+            .arg(self.child.id().to_string())
+            .arg("-m")
+            .args(cmd)
+            .env("LC_ALL", "C")
+            .env_remove("LIBVIRT_DEFAULT_URI")
+            .output()
+            .expect("nsenter")
+    }
+}
+
+fn setup() -> Option<()> {
+    if !nix::unistd::geteuid().is_root() {
+        skip("mount namespaces need root");
+        return None;
+    }
+    if which("unshare").is_none() || which("nsenter").is_none() {
+        skip("unshare/nsenter (util-linux) not installed");
+        return None;
+    }
+    virsh().map(|_| ())
+}
+
+#[test]
+fn test_libvirt_paths_default_uri_reaches_oxvirtd() {
+    if setup().is_none() {
+        return;
+    }
+    let d = NsDaemon::start();
+    let xml = d._dir.path().join("vm.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='qemu'><name>vm</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os></domain>",
+    )
+    .unwrap();
+
+    let uri = d.in_ns(&["virsh", "-c", "qemu:///system", "uri"]);
+    let define = d.in_ns(&[
+        "virsh",
+        "-c",
+        "qemu:///system",
+        "define",
+        xml.to_str().unwrap(),
+    ]);
+    let list = d.in_ns(&["virsh", "-c", "qemu:///system", "list", "--all", "--name"]);
+
+    assert_eq!(
+        String::from_utf8_lossy(&uri.stdout).trim(),
+        "qemu:///system"
+    );
+    assert!(define.status.success(), "{define:?}");
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "vm");
+    // The definition went to the daemon's --root, not to the machine's /etc.
+    assert!(Path::new(&d._dir.path().join("etc/oxvirt/qemu/vm.xml")).exists());
+}
+
+#[test]
+fn test_libvirt_paths_second_daemon_is_refused_with_a_clear_message() {
+    if setup().is_none() {
+        return;
+    }
+    let d = NsDaemon::start();
+
+    let second = d.in_ns(&[
+        env!("CARGO_BIN_EXE_oxvirtd"),
+        "--libvirt-paths",
+        "--root",
+        d._dir.path().join("other").to_str().unwrap(),
+    ]);
+
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("Another daemon is already listening on /run/libvirt/libvirt-sock"),
+        "{err}"
+    );
+}
