@@ -115,6 +115,10 @@ pub trait HypervisorDriver: Send + Sync {
     fn domain_shutdown<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
     /// `virDomainReboot`.
     fn domain_reboot<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
+    /// `virDomainReset`: a hardware reset, the guest is not asked.
+    fn domain_reset<'a>(&'a self, _dom: &'a DomainRef, _flags: u32) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(ErrorDomain::Domain, "virDomainReset")))
+    }
     /// `virDomainSuspend`.
     fn domain_suspend<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, ()>;
     /// `virDomainResume`.

@@ -1418,6 +1418,14 @@ impl HypervisorDriver for QemuDriver {
         })
     }
 
+    fn domain_reset<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()> {
+        boxed!({
+            check_flags(flags, 0, "qemuDomainReset")?;
+            // The guest's RESET event becomes the reboot event; the state stays.
+            self.monitor_job(dom, "system_reset", None).await
+        })
+    }
+
     fn domain_suspend<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, ()> {
         boxed!(
             self.monitor_job(

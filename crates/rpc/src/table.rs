@@ -128,6 +128,7 @@ rows! {
     driver DomainShutdown => domain::shutdown;
     driver DomainShutdownFlags => domain::shutdown_flags;
     driver DomainReboot => domain::reboot;
+    driver DomainReset => domain::reset;
     driver DomainSuspend => domain::suspend;
     driver DomainResume => domain::resume;
     driver DomainGetAutostart => domain::get_autostart;
@@ -352,7 +353,6 @@ rows! {
     unsupported DomainMigrateGetMaxSpeed;
     unsupported DomainBlockStatsFlags;
     unsupported DomainSnapshotGetParent;
-    unsupported DomainReset;
     unsupported DomainSnapshotNumChildren;
     unsupported DomainSnapshotListChildrenNames;
     message DomainEventDiskChange;

@@ -158,6 +158,10 @@ pub(crate) async fn reboot(c: Call, a: DomainRebootArgs) -> HandlerResult<()> {
     Ok(c.hv().domain_reboot(&dom_ref(a.dom), a.flags).await?)
 }
 
+pub(crate) async fn reset(c: Call, a: DomainResetArgs) -> HandlerResult<()> {
+    Ok(c.hv().domain_reset(&dom_ref(a.dom), a.flags).await?)
+}
+
 pub(crate) async fn suspend(c: Call, a: DomainSuspendArgs) -> HandlerResult<()> {
     Ok(c.hv().domain_suspend(&dom_ref(a.dom)).await?)
 }
