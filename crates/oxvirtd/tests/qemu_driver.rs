@@ -645,3 +645,150 @@ fn test_qemu_live_xml_has_aliases_and_pty_paths() {
         "{inactive}"
     );
 }
+
+/// oxvirtd in a network namespace of its own holding bridge `br0`, so taps and bridges
+/// never touch the machine's interfaces. Clients reach it through its unix socket.
+struct NetnsDaemon {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+impl NetnsDaemon {
+    fn start() -> NetnsDaemon {
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!(
+            "ip link set lo up && ip link add br0 type bridge && ip link set br0 up && \
+             exec {} --runtime-dir {d} --root {d}/root",
+            env!("CARGO_BIN_EXE_oxvirtd"),
+            d = dir.path().display()
+        );
+        let child = std::process::Command::new("unshare")
+            .args(["-n", "sh", "-c", &script])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("unshare -n");
+        let d = NetnsDaemon { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !d.dir.path().join("libvirt-sock").exists() {
+            assert!(
+                Instant::now() < deadline,
+                "oxvirtd did not start in its netns"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        d
+    }
+
+    fn uri(&self) -> String {
+        format!(
+            "qemu+unix:///system?socket={}",
+            self.dir.path().join("libvirt-sock").display()
+        )
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// `ip -o link …` in the daemon's network namespace.
+    fn links(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("nsenter")
+            .args([
+                "-t",
+                &self.child.id().to_string(),
+                "-n",
+                "ip",
+                "-o",
+                "link",
+                "show",
+            ])
+            .args(args)
+            .output()
+            .expect("nsenter");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for NetnsDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// qd-br: its NIC is a tap created on br0 before QEMU starts (named vnetN, shown in the
+/// live XML and `domiflist`), gone when QEMU is; a bridge that does not exist gets
+/// libvirt's error and leaves no tap.
+#[test]
+fn test_qemu_bridge_nic_tap_on_bridge_and_gone_after_destroy() {
+    let Some(virsh) = setup() else { return };
+    if common::which("unshare").is_none() || common::which("nsenter").is_none() {
+        skip("unshare/nsenter (util-linux) not installed");
+        return;
+    }
+    let d = NetnsDaemon::start();
+    let _guard = QemuGuard(d.root());
+    let u = d.uri();
+    std::fs::create_dir_all(d.root()).unwrap();
+    let (input, _) = captured("qd-br");
+    let image = d.root().join("qd-br.qcow2");
+    let made = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&image)
+        .arg("16M")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "qemu-img create");
+    let file = d.root().join("qd-br.xml");
+    std::fs::write(
+        &file,
+        input.replace(
+            "/tmp/qemu-research/images/qd-br.qcow2",
+            image.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let bad = d.root().join("bad-br.xml");
+    std::fs::write(
+        &bad,
+        qd_min("badbr").replace(
+            "</features>",
+            "</features>\n  <devices>\n    <interface type='bridge'>\n      <source bridge='br9'/>\n    </interface>\n  </devices>",
+        ),
+    )
+    .unwrap();
+    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+    virsh_ok(&virsh, &u, &["define", bad.to_str().unwrap()]);
+
+    virsh_ok(&virsh, &u, &["start", "qd-br"]);
+    let on_bridge = d.links(&["master", "br0"]);
+    let iflist = virsh_ok(&virsh, &u, &["domiflist", "qd-br"]);
+    let live = virsh_ok(&virsh, &u, &["dumpxml", "qd-br"]);
+    virsh_ok(&virsh, &u, &["destroy", "qd-br"]);
+    let after_destroy = d.links(&["master", "br0"]);
+    let bad_start = run_virsh(&virsh, &u, &["start", "badbr"]);
+    let all_links = d.links(&[]);
+
+    assert!(on_bridge.contains("vnet0"), "{on_bridge}");
+    assert!(
+        iflist.lines().any(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.len() == 5 && w[0] == "vnet0" && w[1] == "bridge" && w[2] == "br0" && w[3] == "virtio"
+        }),
+        "{iflist}"
+    );
+    assert!(
+        live.contains("<target dev='vnet0'/>") && live.contains("<alias name='net0'/>"),
+        "{live}"
+    );
+    assert!(!after_destroy.contains("vnet"), "{after_destroy}");
+    assert_eq!(bad_start.status, 1);
+    assert!(
+        bad_start
+            .stderr
+            .contains("Cannot get interface MTU on 'br9': No such device"),
+        "{bad_start:?}"
+    );
+    assert!(!all_links.contains("vnet"), "{all_links}");
+}

@@ -17,7 +17,7 @@
 //! 4. Define and undefine write the configuration atomically (`oxvirt-store`).
 
 use crate::caps::{CapsCache, QemuCaps};
-use crate::command::{CommandContext, MonitorSocket, build_command_line};
+use crate::command::{CommandContext, MonitorSocket, NetFds, build_command_line};
 use crate::domain::{DomainObj, DomainSt, Running, no_domain_by_handle, not_running};
 use crate::process::QemuProcess;
 use crate::status::DomainStatus;
@@ -30,6 +30,8 @@ use oxvirt_core::{
     DriverResult, ErrorDomain, ErrorNumber, Event, EventBus, HypervisorDriver, NodeInfo, ParsedUri,
     SecurityLabel, SecurityModel, StateContext, StateDriver, StateReason, VirError,
 };
+use oxvirt_conf::domain::net::NetSource;
+use oxvirt_hostnet::{BridgeTapOptions, HostNet, LinuxHostNet};
 use oxvirt_qmp::{Events, Monitor, MonitorOptions};
 use oxvirt_store::{DriverLock, Layout};
 use std::os::fd::AsRawFd;
@@ -58,6 +60,8 @@ pub struct QemuDriver(Arc<Inner>);
 struct Inner {
     layout: Layout,
     privileged: bool,
+    /// Taps and bridges (the Linux one; a fake in unit tests).
+    net: Arc<dyn HostNet>,
     caps: CapsCache,
     events: EventBus,
     domains: Mutex<Vec<Arc<DomainObj>>>,
@@ -80,6 +84,7 @@ impl QemuDriver {
         QemuDriver(Arc::new(Inner {
             layout,
             privileged,
+            net: Arc::new(LinuxHostNet),
             caps,
             events: EventBus::new(),
             domains: Mutex::new(Vec::new()),
@@ -385,6 +390,34 @@ impl Inner {
         caps: &QemuCaps,
         id: i32,
     ) -> DriverResult<(Events, watch::Sender<bool>)> {
+        // The host side of the NICs first, as libvirt does: a tap on its bridge for each
+        // bridge NIC. The taps live as long as these descriptors (or QEMU's copies).
+        let mut taps = Vec::new();
+        let mut net_fds = Vec::new();
+        for n in live.devices.interfaces.iter_mut() {
+            let fds = match &n.source {
+                NetSource::Bridge { bridge } => {
+                    let opts = BridgeTapOptions {
+                        template: n.ifname.clone().unwrap_or_else(|| "vnet%d".into()),
+                        vnet_hdr: n.model.as_deref() == Some("virtio"),
+                        ..BridgeTapOptions::default()
+                    };
+                    let tap = oxvirt_hostnet::setup_bridge_tap_with(
+                        &*self.net, bridge, n.mac.0, 1, &opts,
+                    )
+                    .map_err(|e| e.to_vir())?;
+                    n.ifname = Some(tap.name.clone());
+                    let fds = NetFds {
+                        tap: tap.fds.iter().map(AsRawFd::as_raw_fd).collect(),
+                        vhost: Vec::new(),
+                    };
+                    taps.push(tap);
+                    fds
+                }
+                _ => NetFds::default(),
+            };
+            net_fds.push(fds);
+        }
         let def = &live;
         let lib_dir = self
             .layout
@@ -415,6 +448,7 @@ impl Inner {
         };
         let mut ctx = CommandContext::new(&lib_dir, MonitorSocket::Fd(listener.as_raw_fd()));
         ctx.emulator = Some(caps.emulator.clone());
+        ctx.net_fds = net_fds;
         ctx.path_env = std::env::var("PATH").ok();
         ctx.machine_aliases = facts(caps).machine_aliases;
         ctx.default_ram_id = caps
@@ -464,7 +498,9 @@ impl Inner {
             }
         };
         let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
-        let process = match QemuProcess::spawn(&cmd, &[listener.as_raw_fd()], &log) {
+        let mut keep = vec![listener.as_raw_fd()];
+        keep.extend(ctx.net_fds.iter().flat_map(|n| n.tap.iter().copied()));
+        let process = match QemuProcess::spawn(&cmd, &keep, &log) {
             Ok(p) => p,
             Err(e) => {
                 cleanup_dir();
@@ -474,7 +510,9 @@ impl Inner {
                 ));
             }
         };
+        // QEMU holds its own copies now.
         drop(listener);
+        drop(taps);
         let connected = tokio::select! {
             r = connect_monitor(&monitor_path) => r,
             () = process.exited() => Err("process exited".to_owned()),
