@@ -117,7 +117,10 @@ pub trait HypervisorDriver: Send + Sync {
     fn domain_reboot<'a>(&'a self, dom: &'a DomainRef, flags: u32) -> DriverFuture<'a, ()>;
     /// `virDomainReset`: a hardware reset, the guest is not asked.
     fn domain_reset<'a>(&'a self, _dom: &'a DomainRef, _flags: u32) -> DriverFuture<'a, ()> {
-        ready(Err(VirError::no_support(ErrorDomain::Domain, "virDomainReset")))
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainReset",
+        )))
     }
     /// `virDomainSuspend`.
     fn domain_suspend<'a>(&'a self, dom: &'a DomainRef) -> DriverFuture<'a, ()>;
@@ -173,24 +176,39 @@ pub trait HypervisorDriver: Send + Sync {
     /// `virDomainAttachDeviceFlags`.
     fn domain_attach_device<'a>(
         &'a self,
-        dom: &'a DomainRef,
-        xml: &'a str,
-        flags: u32,
-    ) -> DriverFuture<'a, ()>;
+        _dom: &'a DomainRef,
+        _xml: &'a str,
+        _flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainAttachDeviceFlags",
+        )))
+    }
     /// `virDomainDetachDeviceFlags`.
     fn domain_detach_device<'a>(
         &'a self,
-        dom: &'a DomainRef,
-        xml: &'a str,
-        flags: u32,
-    ) -> DriverFuture<'a, ()>;
+        _dom: &'a DomainRef,
+        _xml: &'a str,
+        _flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainDetachDeviceFlags",
+        )))
+    }
     /// `virDomainUpdateDeviceFlags`.
     fn domain_update_device<'a>(
         &'a self,
-        dom: &'a DomainRef,
-        xml: &'a str,
-        flags: u32,
-    ) -> DriverFuture<'a, ()>;
+        _dom: &'a DomainRef,
+        _xml: &'a str,
+        _flags: u32,
+    ) -> DriverFuture<'a, ()> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virDomainUpdateDeviceFlags",
+        )))
+    }
     /// oxvirt's extension (`device_flags::OXVIRT_DRY_RUN`): plans what
     /// `virDomainUpdateDeviceFlags` would do to a live `<interface>` without doing it, and
     /// returns the plan as JSON. Drivers without an update planner refuse.

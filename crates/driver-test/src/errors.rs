@@ -11,19 +11,7 @@ use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
 /// `virCheckFlags`: rejects bits outside `supported`, naming the C function libvirt names
 /// (clients see e.g. `unsupported flags (0x1) in function testNetworkGetXMLDesc`).
 pub(crate) fn check_flags(flags: u32, supported: u32, function: &str) -> Result<(), VirError> {
-    let unsupported = flags & !supported;
-    if unsupported == 0 {
-        return Ok(());
-    }
-    // virReportInvalidArg puts the function name in str1 and the argument name in str2 and
-    // prints the message without the code's template.
-    Err(VirError {
-        code: ErrorNumber::InvalidArg,
-        domain: ErrorDomain::Test,
-        message: format!("unsupported flags (0x{unsupported:x}) in function {function}"),
-        str1: Some(function.to_owned()),
-        str2: Some("flags".to_owned()),
-    })
+    VirError::check_flags(flags, supported, ErrorDomain::Test, function)
 }
 
 /// An error reported without detail text: libvirt then uses the code's short message

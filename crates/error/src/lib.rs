@@ -607,6 +607,28 @@ impl VirError {
         Self::new(ErrorNumber::InternalError, domain, detail)
     }
 
+    /// `virCheckFlags`: rejects bits outside `supported`, naming the C function libvirt
+    /// names (clients see e.g. `unsupported flags (0x1) in function qemuDomainGetState`;
+    /// virReportInvalidArg puts the function in `str1` and the argument in `str2`).
+    pub fn check_flags(
+        flags: u32,
+        supported: u32,
+        domain: ErrorDomain,
+        function: &str,
+    ) -> Result<(), VirError> {
+        let unsupported = flags & !supported;
+        if unsupported == 0 {
+            return Ok(());
+        }
+        Err(VirError {
+            code: ErrorNumber::InvalidArg,
+            domain,
+            message: format!("unsupported flags (0x{unsupported:x}) in function {function}"),
+            str1: Some(function.to_owned()),
+            str2: Some("flags".to_owned()),
+        })
+    }
+
     /// `VIR_ERR_NO_SUPPORT` naming the public API, e.g. `virDomainUpdateDeviceFlags`.
     pub fn no_support(domain: ErrorDomain, api: &str) -> Self {
         Self::new(ErrorNumber::NoSupport, domain, api)

@@ -129,6 +129,19 @@ fn shutdown_until_off(virsh: &Path, uri: &str, dom: &str) -> String {
     }
 }
 
+/// A 16 MiB qcow2 image `DIR/NAME.qcow2`, made with qemu-img.
+fn qcow2_image(dir: &Path, name: &str) -> PathBuf {
+    let image = dir.join(format!("{name}.qcow2"));
+    let made = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&image)
+        .arg("16M")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "qemu-img create {}", image.display());
+    image
+}
+
 /// Whether a process exists (it is not ours: the daemon reaps its children, so a gone
 /// QEMU has no /proc entry left behind).
 fn process_exists(pid: i32) -> bool {
@@ -205,14 +218,7 @@ fn test_qemu_start_qcow2_disk_domain_runs() {
     let _guard = QemuGuard(d.root());
     let u = uri(&d);
     std::fs::create_dir_all(d.root()).unwrap();
-    let image = d.root().join("qd-disk.qcow2");
-    let made = std::process::Command::new("qemu-img")
-        .args(["create", "-q", "-f", "qcow2"])
-        .arg(&image)
-        .arg("16M")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(made, "qemu-img create");
+    let image = qcow2_image(&d.root(), "qd-disk");
     let (input, _) = captured("qd-disk");
     let file = d.root().join("qd-disk.xml");
     std::fs::write(
@@ -732,14 +738,7 @@ fn test_qemu_bridge_nic_tap_on_bridge_and_gone_after_destroy() {
     let u = d.uri();
     std::fs::create_dir_all(d.root()).unwrap();
     let (input, _) = captured("qd-br");
-    let image = d.root().join("qd-br.qcow2");
-    let made = std::process::Command::new("qemu-img")
-        .args(["create", "-q", "-f", "qcow2"])
-        .arg(&image)
-        .arg("16M")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(made, "qemu-img create");
+    let image = qcow2_image(&d.root(), "qd-br");
     let file = d.root().join("qd-br.xml");
     std::fs::write(
         &file,

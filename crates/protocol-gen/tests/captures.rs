@@ -3,50 +3,15 @@
 //! procedure and encodes back to the same bytes (the dispatcher's `RemoteProc` is built
 //! from the same generated table).
 
-use std::path::{Path, PathBuf};
-
 use oxvirt_protocol::generated::{ProcKind, admin, lxc, qemu, remote};
 use oxvirt_protocol::{Header, MessageStatus, MessageType, split_packet};
 use oxvirt_xdr::XdrError;
 
-fn captures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protocol/tests/data/captures")
-}
-
 /// `(scenario/file, packet bytes)` of every captured packet, in file order.
-fn packets(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flat_map(|scenario| {
-            std::fs::read_dir(scenario.unwrap().path())
-                .into_iter()
-                .flatten()
-        })
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("conn") && name.ends_with(".jsonl")
-        })
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in &files {
-        let label = f.strip_prefix(dir).unwrap().display().to_string();
-        for line in std::fs::read_to_string(f).unwrap().lines() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            out.push((label.clone(), hex(v["hex"].as_str().unwrap())));
-        }
-    }
-    out
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+fn packets() -> Vec<(String, Vec<u8>)> {
+    oxvirt_testutil::captured_packets()
+        .into_iter()
+        .map(|p| (p.file, p.bytes))
         .collect()
 }
 
@@ -114,10 +79,9 @@ fn reencode(header: &Header, payload: &[u8]) -> Option<Result<Vec<u8>, XdrError>
 
 /// Checks every packet `select` accepts; returns how many were checked and the failures.
 fn check(select: impl Fn(&Header) -> bool) -> (usize, Vec<String>) {
-    let dir = captures_dir();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (file, pkt) in packets(&dir) {
+    for (file, pkt) in packets() {
         // raw_garbage sends malformed frames and payloads on purpose.
         if file.starts_with("raw_garbage") {
             continue;

@@ -4,65 +4,23 @@
 //!
 //! The captures are a copy of `shared/spec/rpc/captures` in `tests/data/captures`.
 
-use std::path::PathBuf;
-
 use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
 use oxvirt_protocol::testing::reencode_payload;
 use oxvirt_protocol::{MessageStatus, RemoteError, encode_packet, split_packet};
 
-fn captures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures")
-}
-
 /// `(file, direction, packet bytes)` of every captured packet.
-fn packets(dir: &PathBuf) -> Vec<(String, String, Vec<u8>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flat_map(|scenario| {
-            std::fs::read_dir(scenario.unwrap().path())
-                .into_iter()
-                .flatten()
-        })
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("conn") && name.ends_with(".jsonl")
-        })
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            let text = std::fs::read_to_string(f).unwrap();
-            let label = f.strip_prefix(dir).unwrap().display().to_string();
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| {
-                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                    (
-                        label.clone(),
-                        v["dir"].as_str().unwrap().to_owned(),
-                        hex(v["hex"].as_str().unwrap()),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+fn packets() -> Vec<(String, String, Vec<u8>)> {
+    oxvirt_testutil::captured_packets()
+        .into_iter()
+        .map(|p| (p.file, p.direction, p.bytes))
         .collect()
 }
 
 #[test]
 fn test_captured_payloads_reencode_identically() {
-    let dir = captures_dir();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (file, direction, pkt) in packets(&dir) {
+    for (file, direction, pkt) in packets() {
         // The raw_garbage scenario sends deliberately malformed packets; skip frames
         // that do not even split.
         let Ok((header, payload)) = split_packet(&pkt) else {
@@ -86,10 +44,9 @@ fn test_captured_payloads_reencode_identically() {
 
 #[test]
 fn test_captured_error_replies_match_remote_error_encoding() {
-    let dir = captures_dir();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (file, _, pkt) in packets(&dir) {
+    for (file, _, pkt) in packets() {
         let Ok((header, payload)) = split_packet(&pkt) else {
             continue;
         };
@@ -118,8 +75,7 @@ fn test_captured_error_replies_match_remote_error_encoding() {
 
 #[test]
 fn test_readonly_violation_error_bytes_from_vir_error() {
-    let dir = captures_dir();
-    let captured = packets(&dir)
+    let captured = packets()
         .into_iter()
         .filter(|(file, _, _)| file.starts_with("raw_readonly_violation/"))
         .map(|(_, _, p)| p)
@@ -136,8 +92,7 @@ fn test_readonly_violation_error_bytes_from_vir_error() {
 
 #[test]
 fn test_unknown_proc_error_bytes_from_vir_error() {
-    let dir = captures_dir();
-    let captured = packets(&dir)
+    let captured = packets()
         .into_iter()
         .filter(|(file, _, _)| file.starts_with("raw_unknown_proc/"))
         .map(|(_, _, p)| p)

@@ -22,6 +22,7 @@ use crate::domain::{DomainObj, DomainSt, Running, no_domain_by_handle, not_runni
 use crate::process::QemuProcess;
 use crate::status::DomainStatus;
 use oxvirt_conf::domain::DomainDef;
+use oxvirt_conf::domain::net::NetSource;
 use oxvirt_conf::domain::qemu::QemuFacts;
 use oxvirt_conf::{FormatFlags, ParseCtx, RandomGenerator};
 use oxvirt_core::event::lifecycle;
@@ -30,7 +31,6 @@ use oxvirt_core::{
     DriverResult, ErrorDomain, ErrorNumber, Event, EventBus, HypervisorDriver, NodeInfo, ParsedUri,
     SecurityLabel, SecurityModel, StateContext, StateDriver, StateReason, VirError,
 };
-use oxvirt_conf::domain::net::NetSource;
 use oxvirt_hostnet::{BridgeTapOptions, HostNet, LinuxHostNet};
 use oxvirt_qmp::{Events, Monitor, MonitorOptions};
 use oxvirt_store::{DriverLock, Layout};
@@ -107,17 +107,7 @@ fn system_error(what: impl std::fmt::Display, e: impl std::fmt::Display) -> VirE
 }
 
 fn check_flags(flags: u32, supported: u32, function: &str) -> DriverResult<()> {
-    let unsupported = flags & !supported;
-    if unsupported == 0 {
-        return Ok(());
-    }
-    Err(VirError {
-        code: ErrorNumber::InvalidArg,
-        domain: ErrorDomain::Qemu,
-        message: format!("unsupported flags (0x{unsupported:x}) in function {function}"),
-        str1: Some(function.to_owned()),
-        str2: Some("flags".to_owned()),
-    })
+    VirError::check_flags(flags, supported, ErrorDomain::Qemu, function)
 }
 
 /// What the domain defaults take from a probed binary.
@@ -1611,41 +1601,5 @@ impl HypervisorDriver for QemuDriver {
                 .current_def()
                 .map_or(0, |d| i32::try_from(d.vcpus).unwrap_or(i32::MAX)))
         }))
-    }
-
-    fn domain_attach_device<'a>(
-        &'a self,
-        _dom: &'a DomainRef,
-        _xml: &'a str,
-        _flags: u32,
-    ) -> DriverFuture<'a, ()> {
-        oxvirt_core::ready(Err(VirError::no_support(
-            ErrorDomain::Domain,
-            "virDomainAttachDeviceFlags",
-        )))
-    }
-
-    fn domain_detach_device<'a>(
-        &'a self,
-        _dom: &'a DomainRef,
-        _xml: &'a str,
-        _flags: u32,
-    ) -> DriverFuture<'a, ()> {
-        oxvirt_core::ready(Err(VirError::no_support(
-            ErrorDomain::Domain,
-            "virDomainDetachDeviceFlags",
-        )))
-    }
-
-    fn domain_update_device<'a>(
-        &'a self,
-        _dom: &'a DomainRef,
-        _xml: &'a str,
-        _flags: u32,
-    ) -> DriverFuture<'a, ()> {
-        oxvirt_core::ready(Err(VirError::no_support(
-            ErrorDomain::Domain,
-            "virDomainUpdateDeviceFlags",
-        )))
     }
 }

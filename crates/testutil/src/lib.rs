@@ -112,3 +112,50 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The RPC captures the repository carries (a copy of `shared/spec/rpc/captures`).
+pub fn rpc_captures_dir() -> PathBuf {
+    workspace_root().join("crates/protocol/tests/data/captures")
+}
+
+/// One captured packet: `SCENARIO/connN.jsonl`, `c2s` or `s2c`, the bytes on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturedPacket {
+    /// The file it came from, relative to the captures folder.
+    pub file: String,
+    /// `c2s` (client to server) or `s2c`.
+    pub direction: String,
+    /// The packet, length word included.
+    pub bytes: Vec<u8>,
+}
+
+/// Every captured packet of every scenario, files in name order, packets in file order.
+pub fn captured_packets() -> Vec<CapturedPacket> {
+    let dir = rpc_captures_dir();
+    let mut out = Vec::new();
+    for rel in files_under(&dir) {
+        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !name.is_some_and(|n| n.starts_with("conn") && n.ends_with(".jsonl")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join(&rel)).expect("capture file");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).expect("capture line");
+            out.push(CapturedPacket {
+                file: rel.display().to_string(),
+                direction: v["dir"].as_str().unwrap_or_default().to_owned(),
+                bytes: unhex(v["hex"].as_str().expect("hex field")),
+            });
+        }
+    }
+    out
+}
+
+/// Bytes from lowercase hex text.
+pub fn unhex(s: &str) -> Vec<u8> {
+    assert!(s.len().is_multiple_of(2), "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
