@@ -71,6 +71,18 @@ pub trait HypervisorDriver: Send + Sync {
     fn get_uri(&self) -> DriverFuture<'_, String>;
     /// `virConnectGetCapabilities`.
     fn get_capabilities(&self) -> DriverFuture<'_, String>;
+    /// `virConnectGetDomainCapabilities`: what this driver can do with one emulator,
+    /// architecture, machine type and virtualization type (any of them may be left out).
+    fn get_domain_capabilities<'a>(
+        &'a self,
+        _req: &'a DomainCapsRequest,
+        _flags: u32,
+    ) -> DriverFuture<'a, String> {
+        ready(Err(VirError::no_support(
+            ErrorDomain::Domain,
+            "virConnectGetDomainCapabilities",
+        )))
+    }
     /// `virNodeGetInfo`.
     fn node_get_info(&self) -> DriverFuture<'_, NodeInfo>;
     /// `virNodeGetSecurityModel`.

@@ -382,3 +382,16 @@ pub mod resource_flags {
     /// `VIR_TYPED_PARAM_STRING_OKAY`
     pub const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
 }
+
+/// The arguments of `virConnectGetDomainCapabilities`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainCapsRequest {
+    /// Path of the emulator binary.
+    pub emulator: Option<String>,
+    /// Guest architecture (`x86_64`).
+    pub arch: Option<String>,
+    /// Machine type, canonical name or alias.
+    pub machine: Option<String>,
+    /// `kvm` or `qemu`.
+    pub virttype: Option<String>,
+}

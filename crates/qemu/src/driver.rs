@@ -311,6 +311,7 @@ impl Inner {
         let mut live = def;
         live.id = Some(id);
         crate::command::aliases::assign_aliases(&mut live);
+        crate::command::aliases::assign_block_nodes(&mut live);
         {
             let mut st = obj.lock();
             st.set_reason(StateReason::PausedStartingUp)?;

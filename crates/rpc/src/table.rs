@@ -94,6 +94,7 @@ rows! {
     driver ConnectGetHostname => connect::get_hostname;
     driver ConnectGetUri => connect::get_uri;
     driver ConnectGetCapabilities => connect::get_capabilities;
+    driver ConnectGetDomainCapabilities => connect::get_domain_capabilities;
     driver ConnectIsSecure => connect::is_secure;
     driver ConnectGetMaxVcpus => connect::get_max_vcpus;
     driver ConnectGetSysinfo => connect::get_sysinfo;
@@ -435,7 +436,6 @@ rows! {
     message DomainEventBlockJob2;
     unsupported NodeGetFreePages;
     unsupported NetworkGetDhcpLeases;
-    unsupported ConnectGetDomainCapabilities;
     unsupported DomainOpenGraphicsFd;
     unsupported ConnectGetAllDomainStats;
     unsupported DomainBlockCopy;

@@ -48,6 +48,7 @@ const CHILDREN: &[&str] = &[
     "boot",
     "alias",
     "address",
+    "backingStore",
 ];
 
 /// Attribute values by their place in a fixed order (`None`: absent).
@@ -93,6 +94,10 @@ pub struct DiskDef {
     pub driver: Slots<14>,
     /// The source: `file`, `dev` or `dir` and the path (`None`: an empty drive).
     pub source: Option<(Name, String)>,
+    /// `<source index>`: the block node number a start gave the source (live only).
+    pub source_index: Option<u32>,
+    /// An empty `<backingStore/>`: the source has no backing image (live only).
+    pub backing_store_end: bool,
     /// `<target>` attributes by place in libvirt's order (`dev`, `bus`, …).
     pub target: Slots<5>,
     /// `<readonly/>`.
@@ -116,7 +121,7 @@ impl DiskDef {
     pub fn parse(node: Node<'_, '_>, ctx: &ParseCtx<'_>) -> Result<Option<DiskDef>, ConfError> {
         let mut seen = [false; CHILDREN.len()];
         let (mut driver, mut source, mut target, mut serial) = (None, None, None, None);
-        let (mut readonly, mut shareable) = (false, false);
+        let (mut readonly, mut shareable, mut backing_store_end) = (false, false, false);
         for c in node.children() {
             if c.is_text() {
                 if c.text().is_some_and(|t| !is_blank(t)) {
@@ -140,6 +145,7 @@ impl DiskDef {
                 "boot" => 6,
                 "alias" => 7,
                 "address" => 8,
+                "backingStore" => 9,
                 _ => return Ok(None),
             };
             debug_assert_eq!(CHILDREN[i], name);
@@ -151,14 +157,15 @@ impl DiskDef {
                 "source" => source = Some(c),
                 "target" => target = Some(c),
                 "serial" => serial = Some(c),
-                "readonly" | "shareable" => {
+                "readonly" | "shareable" | "backingStore" => {
                     if c.has_children() || c.attributes().len() > 0 {
                         return Ok(None);
                     }
-                    if name == "readonly" {
-                        readonly = true;
-                    } else {
-                        shareable = true;
+                    match name {
+                        "readonly" => readonly = true,
+                        "shareable" => shareable = true,
+                        // An empty <backingStore/>: the chain ends here (runtime data).
+                        _ => backing_store_end = ctx.live,
                     }
                 }
                 _ => {}
@@ -177,19 +184,28 @@ impl DiskDef {
             "dir" => "dir",
             _ => return Ok(None),
         };
+        let mut source_index = None;
         let source = match source {
             None => None,
             Some(s) => {
-                let mut it = s.attributes();
-                match (it.next(), it.next()) {
-                    (Some(a), None)
-                        if a.name() == src_attr
-                            && a.namespace().is_none()
-                            && !s.has_children()
-                            && !a.value().is_empty() =>
-                    {
-                        Some((Name::Borrowed(src_attr), a.value().to_owned()))
+                // The path, and in live XML the block node index a start gave it.
+                let mut path = None;
+                for a in s.attributes() {
+                    match a.name() {
+                        n if n == src_attr && a.namespace().is_none() && !a.value().is_empty() => {
+                            path = Some(a.value().to_owned());
+                        }
+                        "index" if ctx.live && a.namespace().is_none() => {
+                            let Ok(i) = a.value().trim().parse::<u32>() else {
+                                return Ok(None);
+                            };
+                            source_index = Some(i);
+                        }
+                        _ => return Ok(None),
                     }
+                }
+                match path {
+                    Some(p) if !s.has_children() => Some((Name::Borrowed(src_attr), p)),
                     _ => return Ok(None),
                 }
             }
@@ -235,6 +251,8 @@ impl DiskDef {
             attrs,
             driver,
             source,
+            source_index,
+            backing_store_end,
             target,
             readonly,
             shareable,
@@ -274,8 +292,16 @@ impl DiskDef {
             write_attrs(w, DRIVER_ATTRS, &self.driver);
             w.end();
         }
+        let live = !flags.contains(FormatFlags::INACTIVE);
         if let Some((k, v)) = &self.source {
-            w.start("source").attr(k, v).end();
+            w.start("source").attr(k, v);
+            if let (true, Some(i)) = (live, self.source_index) {
+                w.attr_display("index", i);
+            }
+            w.end();
+        }
+        if live && self.backing_store_end {
+            w.start("backingStore").end();
         }
         w.start("target");
         write_attrs(w, TARGET_ATTRS, &self.target);

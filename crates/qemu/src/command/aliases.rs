@@ -75,6 +75,23 @@ pub(crate) fn disk(bus: &str, dev: &str, addr: Option<&DeviceAddress>) -> Option
     }
 }
 
+/// Numbers the disks' block nodes as a start does (`libvirt-N-storage`/`-format`, shown as
+/// `<source index='N'/>`): from the last disk with a source backwards, from 1. Each gets
+/// an empty `<backingStore/>`: backing chains are not followed yet (the command line says
+/// `"backing": null`).
+pub fn assign_block_nodes(def: &mut DomainDef) {
+    let mut next = 1;
+    for (_, dev) in def.devices.others.iter_mut().rev() {
+        if let Device::Disk(d) = dev
+            && d.source.is_some()
+        {
+            d.source_index = Some(next);
+            d.backing_store_end = true;
+            next += 1;
+        }
+    }
+}
+
 /// Gives every device of the live definition that has none the alias libvirt's start
 /// gives it. Devices QEMU does not get as a `-device` (graphics, audio) get none.
 pub fn assign_aliases(def: &mut DomainDef) {

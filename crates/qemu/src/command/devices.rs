@@ -494,7 +494,8 @@ fn disks(b: &mut Builder<'_>, parts: &Parts<'_>) -> Result<(), CommandError> {
     let mut next = 1u32;
     for (i, d) in disks.iter().enumerate().rev() {
         if d.def.source.is_some() {
-            nodes[i] = Some(next);
+            // A live definition carries the numbers (`aliases::assign_block_nodes`).
+            nodes[i] = Some(d.def.source_index.unwrap_or(next));
             next += 1;
         }
     }

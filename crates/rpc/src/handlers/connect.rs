@@ -198,6 +198,21 @@ pub(crate) async fn get_capabilities(c: Call, (): ()) -> HandlerResult<ConnectGe
     })
 }
 
+pub(crate) async fn get_domain_capabilities(
+    c: Call,
+    a: ConnectGetDomainCapabilitiesArgs,
+) -> HandlerResult<ConnectGetDomainCapabilitiesRet> {
+    let req = oxvirt_core::DomainCapsRequest {
+        emulator: a.emulatorbin,
+        arch: a.arch,
+        machine: a.machine,
+        virttype: a.virttype,
+    };
+    Ok(ConnectGetDomainCapabilitiesRet {
+        capabilities: c.hv().get_domain_capabilities(&req, a.flags).await?,
+    })
+}
+
 pub(crate) async fn is_secure(c: Call, (): ()) -> HandlerResult<ConnectIsSecureRet> {
     Ok(ConnectIsSecureRet {
         secure: int(c.hv().is_secure().await?),
