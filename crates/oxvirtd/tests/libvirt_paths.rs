@@ -1,9 +1,10 @@
 //! `oxvirtd --libvirt-paths`: stock clients with default URIs reach oxvirtd at libvirt's own
 //! socket paths, and a second daemon is refused while the first holds them.
 //!
-//! Runs in a private mount namespace with a tmpfs over `/run`, so the machine's
-//! `/run/libvirt` (and an installed libvirtd) is never touched: the daemon is started by
-//! `unshare -m`, clients enter its namespace with `nsenter -m`.
+//! Runs in a mount namespace of its own (in a user namespace, so no mount propagates back)
+//! with a tmpfs over `/run`, so the machine's `/run/libvirt` (and an installed libvirtd) is
+//! never touched: the daemon is started by `unshare`, clients enter its mount namespace
+//! with `nsenter -m`.
 
 mod common;
 
@@ -33,8 +34,20 @@ impl NsDaemon {
             env!("CARGO_BIN_EXE_oxvirtd"),
             dir.path().display()
         );
+        // A user namespace of its own makes every mount it inherits a slave: nothing mounted
+        // inside can reach the machine's namespace, even where / is not a mount point (a
+        // chroot) and `--propagation private` cannot be applied.
         let child = Command::new("unshare")
-            .args(["-m", "--propagation", "private", "sh", "-c", &script])
+            .args([
+                "--mount",
+                "--user",
+                "--map-root-user",
+                "--propagation",
+                "unchanged",
+                "sh",
+                "-c",
+                &script,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -871,3 +871,29 @@ fn test_qemu_full_live_xml_matches_libvirt() {
         normalise_live(expected.trim_end())
     );
 }
+
+#[test]
+fn test_qemu_domcapabilities_default_alias_and_bad_machine() {
+    let Some(virsh) = setup() else { return };
+    let d = Daemon::start();
+    let u = uri(&d);
+
+    let default = virsh_ok(&virsh, &u, &["domcapabilities"]);
+    let q35 = virsh_ok(&virsh, &u, &["domcapabilities", "--machine", "q35"]);
+    let bad = run_virsh(&virsh, &u, &["domcapabilities", "--machine", "foo"]);
+
+    assert!(
+        default.contains("<path>/usr/bin/qemu-system-x86_64</path>")
+            && default.contains("<machine>pc-i440fx-7.2</machine>")
+            && default.contains("<vcpu max='255'/>"),
+        "{default}"
+    );
+    assert!(q35.contains("<machine>pc-q35-7.2</machine>"), "{q35}");
+    assert_eq!(
+        (bad.status, bad.stderr.as_str()),
+        (
+            1,
+            "error: failed to get emulator capabilities\nerror: invalid argument: the machine 'foo' is not supported by emulator '/usr/bin/qemu-system-x86_64'\n"
+        )
+    );
+}

@@ -27,9 +27,10 @@ use oxvirt_conf::domain::qemu::QemuFacts;
 use oxvirt_conf::{FormatFlags, ParseCtx, RandomGenerator};
 use oxvirt_core::event::lifecycle;
 use oxvirt_core::{
-    CallContext, ConnectDriver, Connection, DomainInfo, DomainRef, DomainState, DriverFuture,
-    DriverResult, ErrorDomain, ErrorNumber, Event, EventBus, HypervisorDriver, NodeInfo, ParsedUri,
-    SecurityLabel, SecurityModel, StateContext, StateDriver, StateReason, VirError,
+    CallContext, ConnectDriver, Connection, DomainCapsRequest, DomainInfo, DomainRef, DomainState,
+    DriverFuture, DriverResult, ErrorDomain, ErrorNumber, Event, EventBus, HypervisorDriver,
+    NodeInfo, ParsedUri, SecurityLabel, SecurityModel, StateContext, StateDriver, StateReason,
+    VirError,
 };
 use oxvirt_hostnet::{BridgeTapOptions, HostNet, LinuxHostNet};
 use oxvirt_qmp::{Events, Monitor, MonitorOptions};
@@ -1247,6 +1248,52 @@ impl HypervisorDriver for QemuDriver {
                 &crate::caps::host_facts(),
                 &all,
             ))
+        })
+    }
+
+    fn get_domain_capabilities<'a>(
+        &'a self,
+        req: &'a DomainCapsRequest,
+        flags: u32,
+    ) -> DriverFuture<'a, String> {
+        boxed!({
+            check_flags(flags, 0, "qemuConnectGetDomainCapabilities")?;
+            let host_arch = std::env::consts::ARCH;
+            // No emulator given: the first qemu-system-<arch> found on PATH, as libvirt.
+            let emulator = match &req.emulator {
+                Some(e) => PathBuf::from(e),
+                None => {
+                    let arch = req.arch.as_deref().unwrap_or(host_arch);
+                    crate::caps::domcaps::default_emulator_names(host_arch, arch)
+                        .iter()
+                        .find_map(|n| {
+                            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                                .map(|d| d.join(n))
+                                .find(|p| p.is_file())
+                        })
+                        .ok_or_else(|| {
+                            qemu_error(
+                                ErrorNumber::InvalidArg,
+                                format!(
+                                    "unable to find any emulator to serve '{arch}' architecture"
+                                ),
+                            )
+                        })?
+                }
+            };
+            let caps = self.0.caps.get(&emulator).await.map_err(VirError::from)?;
+            let request = crate::caps::domcaps::DomCapsRequest {
+                emulator: Some(emulator),
+                arch: req.arch.clone(),
+                machine: req.machine.clone(),
+                virttype: req.virttype.clone(),
+            };
+            crate::caps::domcaps::domain_capabilities_xml(
+                &caps,
+                &request,
+                &crate::caps::host_facts(),
+            )
+            .map_err(|e| e.to_vir())
         })
     }
 

@@ -31,6 +31,8 @@
 //! that needs them adds a query here; the cache format version then changes.
 
 mod cache;
+/// `virsh domcapabilities`: what a domain of one binary, machine and virt type can use.
+pub mod domcaps;
 mod host;
 mod parse;
 mod probe;
