@@ -327,7 +327,8 @@ impl Inner {
             }
             Err(e) => {
                 let mut st = obj.lock();
-                st.reason = StateReason::ShutoffFailed;
+                // From paused (starting up), which the table allows.
+                let _ = st.set_reason(StateReason::ShutoffFailed);
                 st.id = -1;
                 st.live = None;
                 let transient = st.persistent.is_none();
@@ -783,9 +784,8 @@ impl Inner {
                 _ => None,
             };
             let event = detail.map(|d| lifecycle_event(obj, &st, lifecycle::STOPPED, d));
-            if st.set_reason(reason).is_err() {
-                st.reason = reason;
-            }
+            // Refused only if something already stopped it: keep that record.
+            let _ = st.set_reason(reason);
             st.id = -1;
             st.live = None;
             (run.lib_dir, event, st.persistent.is_none())
@@ -863,6 +863,7 @@ impl Inner {
             let _ = oxvirt_store::remove(&self.status_path(name));
             let _ = std::fs::remove_dir_all(&status.lib_dir);
             let mut st = obj.lock();
+            // Restoring what happened while no daemon watched, not a move of ours.
             st.reason = StateReason::ShutoffCrashed;
             let transient = st.persistent.is_none();
             drop(st);
@@ -880,6 +881,7 @@ impl Inner {
         let (stopped_tx, stopped) = watch::channel(false);
         {
             let mut st = obj.lock();
+            // Restored from the status file (corrected by QEMU's own view), not a move.
             st.reason = if status.reason == StateReason::RunningBooted
                 && reason.state() == DomainState::Running
             {
