@@ -38,9 +38,12 @@ impl Daemon {
         d
     }
 
+    /// Until both sockets accept connections (a crashed daemon leaves its socket files
+    /// behind: existing is not enough).
     fn wait_for_sockets(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !(self.socket().exists() && self.ro_socket().exists()) {
+        let accepts = |p: PathBuf| std::os::unix::net::UnixStream::connect(p).is_ok();
+        while !(accepts(self.socket()) && accepts(self.ro_socket())) {
             assert!(
                 Instant::now() < deadline,
                 "oxvirtd did not create its sockets"
