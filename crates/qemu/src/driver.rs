@@ -180,20 +180,21 @@ impl Inner {
             .retain(|d| !Arc::ptr_eq(d, obj));
     }
 
+    /// The probed capabilities of the emulator `def` names (libvirt's default one without).
+    async fn caps_for(&self, def: &DomainDef) -> DriverResult<Arc<QemuCaps>> {
+        let emulator = def.devices.emulator.as_deref().unwrap_or(DEFAULT_EMULATOR);
+        self.caps
+            .get(Path::new(emulator))
+            .await
+            .map_err(VirError::from)
+    }
+
     /// Parses a definition with the defaults of the emulator it names.
     async fn parse_def(&self, xml: &str) -> DriverResult<(DomainDef, Arc<QemuCaps>)> {
         let plain = DomainDef::parse_str(xml, &mut ParseCtx::inactive(&mut RandomGenerator))
             .map_err(|e| e.to_vir(ErrorDomain::Domain))?;
-        let emulator = plain
-            .devices
-            .emulator
-            .clone()
-            .unwrap_or_else(|| DEFAULT_EMULATOR.into());
-        let caps = self
-            .caps
-            .get(Path::new(&emulator))
-            .await
-            .map_err(VirError::from)?;
+        let caps = self.caps_for(&plain).await?;
+        let emulator = caps.emulator.display().to_string();
         let mut g = RandomGenerator;
         let mut ctx = ParseCtx::inactive(&mut g);
         let mut def = DomainDef::parse_str_qemu(xml, &mut ctx, &facts(&caps))
@@ -920,15 +921,9 @@ impl Inner {
             };
             let Some(def) = def else { continue };
             let _job = obj.job.lock().await;
-            let result = match self
-                .caps
-                .get(Path::new(
-                    def.devices.emulator.as_deref().unwrap_or(DEFAULT_EMULATOR),
-                ))
-                .await
-            {
+            let result = match self.caps_for(&def).await {
                 Ok(caps) => self.start(&obj, def, caps, false).await,
-                Err(e) => Err(VirError::from(e)),
+                Err(e) => Err(e),
             };
             if let Err(e) = result {
                 warn!(domain = %obj.name, error = %e, "autostart failed");
@@ -1116,17 +1111,7 @@ impl QemuDriver {
         let Some(def) = def else {
             return Err(no_domain_by_handle(&dom.uuid, &dom.name));
         };
-        let emulator = def
-            .devices
-            .emulator
-            .clone()
-            .unwrap_or_else(|| DEFAULT_EMULATOR.into());
-        let caps = self
-            .0
-            .caps
-            .get(Path::new(&emulator))
-            .await
-            .map_err(VirError::from)?;
+        let caps = self.0.caps_for(&def).await?;
         self.0
             .start(&obj, def, caps, flags & START_PAUSED != 0)
             .await?;
