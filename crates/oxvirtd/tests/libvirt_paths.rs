@@ -1,10 +1,10 @@
 //! `oxvirtd --libvirt-paths`: stock clients with default URIs reach oxvirtd at libvirt's own
 //! socket paths, and a second daemon is refused while the first holds them.
 //!
-//! Runs in a mount namespace of its own (in a user namespace, so no mount propagates back)
-//! with a tmpfs over `/run`, so the machine's `/run/libvirt` (and an installed libvirtd) is
-//! never touched: the daemon is started by `unshare`, clients enter its mount namespace
-//! with `nsenter -m`.
+//! Runs in a mount namespace of its own whose mounts cannot propagate back, with a tmpfs
+//! over `/run`, so the machine's `/run/libvirt` (and an installed libvirtd) is never
+//! touched: the daemon is started by `unshare`, clients enter its mount namespace with
+//! `nsenter -m`.
 
 mod common;
 
@@ -34,20 +34,10 @@ impl NsDaemon {
             env!("CARGO_BIN_EXE_oxvirtd"),
             dir.path().display()
         );
-        // A user namespace of its own makes every mount it inherits a slave: nothing mounted
-        // inside can reach the machine's namespace, even where / is not a mount point (a
-        // chroot) and `--propagation private` cannot be applied.
+        let mut args = isolation().to_vec();
+        args.extend(["sh", "-c", &script]);
         let child = Command::new("unshare")
-            .args([
-                "--mount",
-                "--user",
-                "--map-root-user",
-                "--propagation",
-                "unchanged",
-                "sh",
-                "-c",
-                &script,
-            ])
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -79,6 +69,29 @@ impl NsDaemon {
     }
 }
 
+/// How to get a mount namespace whose mounts cannot reach the machine's: private
+/// propagation where `/` is a mount point; where it is not (a chroot), only if no mount we
+/// can see is shared (the pristine-root check runs inside a private namespace already).
+fn isolation_args() -> Option<&'static [&'static str]> {
+    const PRIVATE: &[&str] = &["--mount", "--propagation", "private"];
+    const UNCHANGED: &[&str] = &["--mount", "--propagation", "unchanged"];
+    let private_works = Command::new("unshare")
+        .args(PRIVATE)
+        .arg("true")
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if private_works {
+        return Some(PRIVATE);
+    }
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    (!mountinfo.contains(" shared:")).then_some(UNCHANGED)
+}
+
+fn isolation() -> &'static [&'static str] {
+    isolation_args().expect("checked by setup()")
+}
+
 fn setup() -> Option<()> {
     if !nix::unistd::geteuid().is_root() {
         skip("mount namespaces need root");
@@ -86,6 +99,10 @@ fn setup() -> Option<()> {
     }
     if which("unshare").is_none() || which("nsenter").is_none() {
         skip("unshare/nsenter (util-linux) not installed");
+        return None;
+    }
+    if isolation_args().is_none() {
+        skip("no mount namespace here whose mounts stay private");
         return None;
     }
     virsh().map(|_| ())
