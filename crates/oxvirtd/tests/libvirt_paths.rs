@@ -57,10 +57,12 @@ impl NsDaemon {
 
     /// Runs `cmd` in the daemon's mount namespace.
     fn in_ns(&self, cmd: &[&str]) -> Output {
+        // -r: the daemon's root too. Entering a mount namespace alone resets the root to
+        // the namespace's, which is not the daemon's inside a chroot.
         Command::new("nsenter")
             .arg("-t")
             .arg(self.child.id().to_string())
-            .arg("-m")
+            .args(["-m", "-r"])
             .args(cmd)
             .env("LC_ALL", "C")
             .env_remove("LIBVIRT_DEFAULT_URI")
@@ -161,5 +163,70 @@ fn test_libvirt_paths_second_daemon_is_refused_with_a_clear_message() {
     assert!(
         err.contains("Another daemon is already listening on /run/libvirt/libvirt-sock"),
         "{err}"
+    );
+}
+
+/// As a user, libvirt's session socket: `$XDG_RUNTIME_DIR/libvirt/libvirt-sock`. Stock virsh
+/// run as that user reaches oxvirtd with remote URIs that name no socket, and its default
+/// session URI gets oxvirtd's answer (qemu:///session is not served yet).
+#[test]
+fn test_libvirt_paths_user_session_socket_reaches_oxvirtd() {
+    if !nix::unistd::geteuid().is_root() {
+        skip("needs root to run the daemon and virsh as another user");
+        return;
+    }
+    if which("setpriv").is_none() {
+        skip("setpriv (util-linux) not installed");
+        return;
+    }
+    let Some(_) = virsh() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let nobody = nix::unistd::Uid::from_raw(65534);
+    nix::unistd::chown(
+        dir.path(),
+        Some(nobody),
+        Some(nix::unistd::Gid::from_raw(65534)),
+    )
+    .unwrap();
+    let as_nobody = |prog: &str| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", prog])
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env("LC_ALL", "C");
+        c
+    };
+    let mut daemon = as_nobody(env!("CARGO_BIN_EXE_oxvirtd"))
+        .arg("--libvirt-paths")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("oxvirtd as nobody");
+    let sock = dir.path().join("libvirt/libvirt-sock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(&sock).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let list = as_nobody("virsh")
+        .args(["-c", "test+unix:///default", "list", "--name"])
+        .output()
+        .unwrap();
+    let session = as_nobody("virsh")
+        .args(["-c", "qemu:///session", "uri"])
+        .output()
+        .unwrap();
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout).trim(),
+        "test",
+        "{list:?}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&session.stderr),
+        "error: failed to connect to the hypervisor\nerror: no connection driver available for qemu:///session\n"
     );
 }
