@@ -165,6 +165,25 @@ pub fn setup_bridge_tap_with(
     Ok(tap)
 }
 
+/// libvirt's `<interface type='ethernet'>` setup: a tap on no bridge, with the fe: MAC,
+/// up (the MTU stays the kernel's unless `opts.mtu` says otherwise). On failure the tap is
+/// gone with its descriptors.
+pub fn setup_ethernet_tap(
+    net: &dyn HostNet,
+    guest_mac: [u8; 6],
+    queues: u32,
+    opts: &BridgeTapOptions,
+) -> Result<Tap, HostNetError> {
+    let tap = net.create_tap(&opts.template, queues, opts.vnet_hdr)?;
+    net.set_mac(&tap.name, tap_mac(guest_mac))?;
+    if let Some(mtu) = opts.mtu {
+        net.set_mtu(&tap.name, mtu)?;
+    }
+    net.set_up(&tap.name, true)?;
+    tracing::debug!(tap = %tap.name, "ethernet tap up");
+    Ok(tap)
+}
+
 /// Moves a running NIC's tap to `bridge`, as `qemuDomainChangeNetBridge` does: detach from
 /// the current bridge (a failure there is only logged, the old bridge may be gone), attach
 /// to the new one, and if that fails put the tap back on the old bridge and return the
@@ -205,6 +224,25 @@ mod tests {
     use nix::errno::Errno;
 
     const GUEST: [u8; 6] = [0x52, 0x54, 0x00, 0xf4, 0xd0, 0x72];
+
+    #[test]
+    fn test_setup_ethernet_tap_fake_mac_up_no_bridge() {
+        let net = FakeHostNet::new();
+
+        let tap = setup_ethernet_tap(
+            &net,
+            [0x52, 0x54, 0, 1, 2, 3],
+            1,
+            &BridgeTapOptions::default(),
+        )
+        .unwrap();
+
+        let link = net.link(&tap.name).expect("tap exists");
+        assert_eq!(
+            (link.mac, link.up, link.master),
+            ([0xfe, 0x54, 0, 1, 2, 3], true, None)
+        );
+    }
 
     fn boom() -> HostNetError {
         HostNetError::Netlink {

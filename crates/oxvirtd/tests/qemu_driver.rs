@@ -725,7 +725,7 @@ impl Drop for NetnsDaemon {
 
 /// qd-br: its NIC is a tap created on br0 before QEMU starts (named vnetN, shown in the
 /// live XML and `domiflist`), gone when QEMU is; a bridge that does not exist gets
-/// libvirt's error and leaves no tap.
+/// libvirt's error and leaves no tap; an ethernet NIC is a tap on no bridge.
 #[test]
 fn test_qemu_bridge_nic_tap_on_bridge_and_gone_after_destroy() {
     let Some(virsh) = setup() else { return };
@@ -757,9 +757,22 @@ fn test_qemu_bridge_nic_tap_on_bridge_and_gone_after_destroy() {
         ),
     )
     .unwrap();
+    let eth = d.root().join("eth.xml");
+    std::fs::write(
+        &eth,
+        qd_min("eth").replace(
+            "</features>",
+            "</features>\n  <devices>\n    <interface type='ethernet'>\n      <mac address='52:54:00:12:34:56'/>\n      <model type='virtio'/>\n    </interface>\n  </devices>",
+        ),
+    )
+    .unwrap();
     virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
     virsh_ok(&virsh, &u, &["define", bad.to_str().unwrap()]);
+    virsh_ok(&virsh, &u, &["define", eth.to_str().unwrap()]);
 
+    virsh_ok(&virsh, &u, &["start", "eth"]);
+    let eth_tap = d.links(&["vnet0"]);
+    virsh_ok(&virsh, &u, &["destroy", "eth"]);
     virsh_ok(&virsh, &u, &["start", "qd-br"]);
     let on_bridge = d.links(&["master", "br0"]);
     let iflist = virsh_ok(&virsh, &u, &["domiflist", "qd-br"]);
@@ -769,6 +782,13 @@ fn test_qemu_bridge_nic_tap_on_bridge_and_gone_after_destroy() {
     let bad_start = run_virsh(&virsh, &u, &["start", "badbr"]);
     let all_links = d.links(&[]);
 
+    // The ethernet NIC's tap: the fe: MAC, up, on no bridge.
+    assert!(
+        eth_tap.contains("fe:54:00:12:34:56")
+            && eth_tap.contains(",UP")
+            && !eth_tap.contains("master"),
+        "{eth_tap}"
+    );
     assert!(on_bridge.contains("vnet0"), "{on_bridge}");
     assert!(
         iflist.lines().any(|l| {

@@ -384,33 +384,37 @@ impl Inner {
         caps: &QemuCaps,
         id: i32,
     ) -> DriverResult<(Events, watch::Sender<bool>)> {
-        // The host side of the NICs first, as libvirt does: a tap on its bridge for each
-        // bridge NIC. The taps live as long as these descriptors (or QEMU's copies).
+        // The host side of the NICs first, as libvirt does: a tap for each bridge NIC (on
+        // its bridge) and ethernet NIC. The taps live as long as these descriptors (or
+        // QEMU's copies).
         let mut taps = Vec::new();
         let mut net_fds = Vec::new();
         for n in live.devices.interfaces.iter_mut() {
-            let fds = match &n.source {
-                NetSource::Bridge { bridge } => {
-                    let opts = BridgeTapOptions {
-                        template: n.ifname.clone().unwrap_or_else(|| "vnet%d".into()),
-                        vnet_hdr: n.model.as_deref() == Some("virtio"),
-                        ..BridgeTapOptions::default()
-                    };
-                    let tap = oxvirt_hostnet::setup_bridge_tap_with(
-                        &*self.net, bridge, n.mac.0, 1, &opts,
-                    )
-                    .map_err(|e| e.to_vir())?;
-                    n.ifname = Some(tap.name.clone());
-                    let fds = NetFds {
-                        tap: tap.fds.iter().map(AsRawFd::as_raw_fd).collect(),
-                        vhost: Vec::new(),
-                    };
-                    taps.push(tap);
-                    fds
-                }
-                _ => NetFds::default(),
+            let opts = BridgeTapOptions {
+                template: n.ifname.clone().unwrap_or_else(|| "vnet%d".into()),
+                vnet_hdr: n.model.as_deref() == Some("virtio"),
+                ..BridgeTapOptions::default()
             };
-            net_fds.push(fds);
+            let tap = match &n.source {
+                NetSource::Bridge { bridge } => {
+                    oxvirt_hostnet::setup_bridge_tap_with(&*self.net, bridge, n.mac.0, 1, &opts)
+                }
+                // A tap on no bridge: the host side is the user's to configure.
+                NetSource::Ethernet => {
+                    oxvirt_hostnet::setup_ethernet_tap(&*self.net, n.mac.0, 1, &opts)
+                }
+                _ => {
+                    net_fds.push(NetFds::default());
+                    continue;
+                }
+            }
+            .map_err(|e| e.to_vir())?;
+            n.ifname = Some(tap.name.clone());
+            net_fds.push(NetFds {
+                tap: tap.fds.iter().map(AsRawFd::as_raw_fd).collect(),
+                vhost: Vec::new(),
+            });
+            taps.push(tap);
         }
         let def = &live;
         let lib_dir = self
