@@ -917,3 +917,34 @@ fn test_qemu_domcapabilities_default_alias_and_bad_machine() {
         )
     );
 }
+
+/// A domain marked autostart is started when the daemon starts (libvirt's link in
+/// `autostart/`), and the flag survives the restart.
+#[test]
+fn test_qemu_autostart_domain_starts_with_the_daemon() {
+    let Some(virsh) = setup() else { return };
+    let mut d = Daemon::start();
+    let _guard = QemuGuard(d.root());
+    std::fs::create_dir_all(d.root()).unwrap();
+    let file = d.root().join("auto.xml");
+    std::fs::write(&file, qd_min("auto")).unwrap();
+    virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+    let set = virsh_ok(&virsh, &uri(&d), &["autostart", "auto"]);
+    let link = d.root().join("etc/oxvirt/qemu/autostart/auto.xml");
+    let linked = link.exists();
+
+    d.crash_and_restart();
+    let u = uri(&d);
+    let state = wait_state(&virsh, &u, "auto", "running (booted)");
+    let info = virsh_ok(&virsh, &u, &["dominfo", "auto"]);
+    virsh_ok(&virsh, &u, &["destroy", "auto"]);
+
+    assert_eq!(set.trim(), "Domain 'auto' marked as autostarted");
+    assert!(linked, "{} missing", link.display());
+    assert_eq!(state, "running (booted)");
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Autostart:") && l.ends_with("enable")),
+        "{info}"
+    );
+}
