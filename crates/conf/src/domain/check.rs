@@ -74,8 +74,8 @@ pub(crate) fn str_to_uint(s: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// The virtualization types of `<domain type>` (`virDomainVirt`).
-const VIRT_TYPES: &[&str] = &[
+/// The virtualization types of `<domain type>` (`virDomainVirt`), `none` first.
+pub const VIRT_TYPES: &[&str] = &[
     "none",
     "qemu",
     "kqemu",

@@ -58,6 +58,7 @@
 //! [`HostCpu::vendor`]: crate::caps::HostCpu::vendor
 //! [`host_facts`]: crate::caps::host_facts
 
+use oxvirt_conf::domain::check::VIRT_TYPES;
 use std::path::{Path, PathBuf};
 
 use oxvirt_error::{ErrorDomain, ErrorNumber, VirError};
@@ -430,27 +431,6 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     }
     p[pi..].iter().all(|&c| c == '*')
 }
-
-/// libvirt's virt types (`virDomainVirtType`), `none` first.
-const VIRT_TYPES: &[&str] = &[
-    "none",
-    "qemu",
-    "kqemu",
-    "kvm",
-    "xen",
-    "lxc",
-    "uml",
-    "openvz",
-    "test",
-    "vmware",
-    "hyperv",
-    "vbox",
-    "phyp",
-    "parallels",
-    "bhyve",
-    "vz",
-    "hvf",
-];
 
 /// A request resolved against a binary, as libvirt resolves it before filling the caps.
 #[derive(Debug, Clone, PartialEq, Eq)]
