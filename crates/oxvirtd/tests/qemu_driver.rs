@@ -319,12 +319,13 @@ fn test_qemu_start_with_missing_disk_reports_qemu_error_and_leaves_nothing() {
 }
 
 #[test]
-fn test_qemu_daemon_killed_restart_reconnects_and_crash_is_reported() {
+fn test_qemu_daemon_killed_with_five_vms_restart_reconnects_and_crash_is_reported() {
     let Some(virsh) = setup() else { return };
     let mut d = Daemon::start();
     let _guard = QemuGuard(d.root());
     std::fs::create_dir_all(d.root()).unwrap();
-    for name in ["r1", "r2"] {
+    let names = ["r1", "r2", "r3", "r4", "r5"];
+    for name in names {
         let file = d.root().join(format!("{name}.xml"));
         std::fs::write(&file, qd_min(name)).unwrap();
         virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
@@ -337,6 +338,8 @@ fn test_qemu_daemon_killed_restart_reconnects_and_crash_is_reported() {
     let u = uri(&d);
     let r1 = virsh_ok(&virsh, &u, &["domstate", "r1", "--reason"]);
     let r2 = virsh_ok(&virsh, &u, &["domstate", "r2", "--reason"]);
+    let listed = virsh_ok(&virsh, &u, &["list", "--name"]);
+    let defined = virsh_ok(&virsh, &u, &["list", "--all", "--name"]);
     let pids_after = pids(&d.root());
     virsh_ok(&virsh, &u, &["resume", "r2"]);
     let r2_resumed = wait_state(&virsh, &u, "r2", "running (unpaused)");
@@ -347,7 +350,9 @@ fn test_qemu_daemon_killed_restart_reconnects_and_crash_is_reported() {
         nix::sys::signal::Signal::SIGKILL,
     );
     let crashed = wait_state(&virsh, &u, "r1", "shut off (crashed)");
-    virsh_ok(&virsh, &u, &["destroy", "r2"]);
+    for name in &names[1..] {
+        virsh_ok(&virsh, &u, &["destroy", name]);
+    }
 
     assert_eq!(
         (r1.trim(), r2.trim(), r2_resumed.as_str(), crashed.as_str()),
@@ -358,6 +363,12 @@ fn test_qemu_daemon_killed_restart_reconnects_and_crash_is_reported() {
             "shut off (crashed)"
         )
     );
+    // All 5 listed as running (the paused one too) and no definition lost.
+    let mut running: Vec<&str> = listed.split_whitespace().collect();
+    running.sort_unstable();
+    let mut all: Vec<&str> = defined.split_whitespace().collect();
+    all.sort_unstable();
+    assert_eq!((running, all), (names.to_vec(), names.to_vec()));
     let mut a = pids_before.clone();
     let mut b = pids_after.clone();
     a.sort_unstable();
