@@ -129,6 +129,12 @@ fn shutdown_until_off(virsh: &Path, uri: &str, dom: &str) -> String {
     }
 }
 
+/// Writes `xml` to `file` and defines it with `virsh define`.
+fn define(virsh: &Path, uri: &str, file: &Path, xml: &str) {
+    std::fs::write(file, xml).unwrap();
+    virsh_ok(virsh, uri, &["define", file.to_str().unwrap()]);
+}
+
 /// A 16 MiB qcow2 image `DIR/NAME.qcow2`, made with qemu-img.
 fn qcow2_image(dir: &Path, name: &str) -> PathBuf {
     let image = dir.join(format!("{name}.qcow2"));
@@ -192,9 +198,12 @@ fn test_qemu_define_dumpxml_inactive_matches_libvirt_defaults() {
         .into_iter()
         .map(|name| {
             let (input, expected) = captured(name);
-            let file = d.root().join(format!("{name}.xml"));
-            std::fs::write(&file, input).unwrap();
-            virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+            define(
+                &virsh,
+                &uri(&d),
+                &d.root().join(format!("{name}.xml")),
+                &input,
+            );
             let dumped = virsh_ok(&virsh, &uri(&d), &["dumpxml", name, "--inactive"]);
             (
                 name.to_owned(),
@@ -249,9 +258,7 @@ fn test_qemu_lifecycle_start_suspend_resume_destroy_undefine() {
     let _guard = QemuGuard(d.root());
     let u = uri(&d);
     std::fs::create_dir_all(d.root()).unwrap();
-    let file = d.root().join("vm.xml");
-    std::fs::write(&file, qd_min("vm1")).unwrap();
-    virsh_ok(&virsh, &u, &["define", file.to_str().unwrap()]);
+    define(&virsh, &u, &d.root().join("vm.xml"), &qd_min("vm1"));
 
     let started = virsh_ok(&virsh, &u, &["start", "vm1"]);
     let booted = wait_state(&virsh, &u, "vm1", "running (booted)");
@@ -326,9 +333,12 @@ fn test_qemu_daemon_killed_with_five_vms_restart_reconnects_and_crash_is_reporte
     std::fs::create_dir_all(d.root()).unwrap();
     let names = ["r1", "r2", "r3", "r4", "r5"];
     for name in names {
-        let file = d.root().join(format!("{name}.xml"));
-        std::fs::write(&file, qd_min(name)).unwrap();
-        virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+        define(
+            &virsh,
+            &uri(&d),
+            &d.root().join(format!("{name}.xml")),
+            &qd_min(name),
+        );
         virsh_ok(&virsh, &uri(&d), &["start", name]);
     }
     virsh_ok(&virsh, &uri(&d), &["suspend", "r2"]);
@@ -937,9 +947,12 @@ fn test_qemu_autostart_domain_starts_with_the_daemon() {
     let mut d = Daemon::start();
     let _guard = QemuGuard(d.root());
     std::fs::create_dir_all(d.root()).unwrap();
-    let file = d.root().join("auto.xml");
-    std::fs::write(&file, qd_min("auto")).unwrap();
-    virsh_ok(&virsh, &uri(&d), &["define", file.to_str().unwrap()]);
+    define(
+        &virsh,
+        &uri(&d),
+        &d.root().join("auto.xml"),
+        &qd_min("auto"),
+    );
     let set = virsh_ok(&virsh, &uri(&d), &["autostart", "auto"]);
     let link = d.root().join("etc/oxvirt/qemu/autostart/auto.xml");
     let linked = link.exists();

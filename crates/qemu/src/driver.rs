@@ -182,7 +182,11 @@ impl Inner {
 
     /// The probed capabilities of the emulator `def` names (libvirt's default one without).
     async fn caps_for(&self, def: &DomainDef) -> DriverResult<Arc<QemuCaps>> {
-        let emulator = def.devices.emulator.as_deref().unwrap_or(DEFAULT_EMULATOR);
+        self.caps_for_emulator(def.devices.emulator.as_deref().unwrap_or(DEFAULT_EMULATOR))
+            .await
+    }
+
+    async fn caps_for_emulator(&self, emulator: &str) -> DriverResult<Arc<QemuCaps>> {
         self.caps
             .get(Path::new(emulator))
             .await
@@ -191,16 +195,41 @@ impl Inner {
 
     /// Parses a definition with the defaults of the emulator it names.
     async fn parse_def(&self, xml: &str) -> DriverResult<(DomainDef, Arc<QemuCaps>)> {
-        let plain = DomainDef::parse_str(xml, &mut ParseCtx::inactive(&mut RandomGenerator))
-            .map_err(|e| e.to_vir(ErrorDomain::Domain))?;
-        let caps = self.caps_for(&plain).await?;
+        let parse = |caps: &QemuCaps| {
+            DomainDef::parse_str_qemu(
+                xml,
+                &mut ParseCtx::inactive(&mut RandomGenerator),
+                &facts(caps),
+            )
+            .map_err(|e| e.to_vir(ErrorDomain::Domain))
+        };
+        // One parse with the default emulator's facts; a definition naming another
+        // emulator (rare) is parsed again with that one's, keeping the UUID it was given.
+        let default_caps = match self.caps_for_emulator(DEFAULT_EMULATOR).await {
+            Ok(c) => c,
+            // No default emulator here: the one the definition names, found by a plain parse.
+            Err(e) => {
+                let plain =
+                    DomainDef::parse_str(xml, &mut ParseCtx::inactive(&mut RandomGenerator))
+                        .map_err(|e| e.to_vir(ErrorDomain::Domain))?;
+                if plain.devices.emulator.is_none() {
+                    return Err(e);
+                }
+                self.caps_for(&plain).await?
+            }
+        };
+        let mut def = parse(&default_caps)?;
+        let caps = match def.devices.emulator.as_deref() {
+            Some(e) if Path::new(e) != default_caps.emulator => {
+                let caps = self.caps_for_emulator(e).await?;
+                let uuid = def.uuid;
+                def = parse(&caps)?;
+                def.uuid = uuid;
+                caps
+            }
+            _ => default_caps,
+        };
         let emulator = caps.emulator.display().to_string();
-        let mut g = RandomGenerator;
-        let mut ctx = ParseCtx::inactive(&mut g);
-        let mut def = DomainDef::parse_str_qemu(xml, &mut ctx, &facts(&caps))
-            .map_err(|e| e.to_vir(ErrorDomain::Domain))?;
-        // The same UUID as the first parse gave a definition without one.
-        def.uuid = plain.uuid;
         match def.virt_type.as_str() {
             "qemu" => {}
             "kvm" if caps.kvm => {}
